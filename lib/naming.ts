@@ -1,0 +1,64 @@
+/**
+ * Names, paths and partitions, derived in one place.
+ */
+import { AwsLimits } from './limits';
+import { agentProblem, stackProblem } from './errors';
+
+const AGENT_NAME = /^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$/;
+const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,15}$/;
+const REGION = /^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|eu-isoe|us-isof|eusc)-[a-z]+-\d{1,2}$/;
+
+/** The IAM role name of an agent: `agent-<name>-<env>`. */
+export function agentRoleName(agent: string, environment: string): string {
+  return `agent-${agent}-${environment}`;
+}
+
+/** The IAM path shared by all agent roles of an environment: `/agents/<env>/`. */
+export function agentRolePath(environment: string): string {
+  return `/agents/${environment}/`;
+}
+
+/** The AWS partition a region belongs to. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region.startsWith('us-isof-')) return 'aws-iso-f';
+  if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  if (region.startsWith('eusc-')) return 'aws-eusc';
+  return 'aws';
+}
+
+/** Problems with an agent's name, including the length of the role name it yields. */
+export function validateAgentName(agent: string, environment: string): string[] {
+  if (!agent || agent.trim() === '') {
+    return [agentProblem(agent, 'name', 'is empty; give the agent a short lower-case name such as "support-triage"')];
+  }
+  const problems: string[] = [];
+  if (!AGENT_NAME.test(agent)) {
+    problems.push(agentProblem(agent, 'name', 'must be lower-case letters, digits and hyphens, start with a letter and not end with a hyphen (for example "support-triage")'));
+  }
+  const role = agentRoleName(agent, environment);
+  if (role.length > AwsLimits.ROLE_NAME_MAX) {
+    problems.push(agentProblem(agent, 'name',
+      `role name "${role}" is ${role.length} characters; IAM allows ${AwsLimits.ROLE_NAME_MAX}. Shorten the agent name to at most ${AwsLimits.ROLE_NAME_MAX - role.length + agent.length} characters`));
+  }
+  return problems;
+}
+
+/** Problems with an environment name. */
+export function validateEnvironment(environment: string): string[] {
+  if (!ENVIRONMENT_NAME.test(environment || '')) {
+    return [stackProblem(environment, 'environment', 'must be 1-16 lower-case letters, digits or hyphens, starting with a letter (for example "dev", "staging", "prod")')];
+  }
+  return [];
+}
+
+/** Problems with a region name. */
+export function validateRegion(stack: string, region: string): string[] {
+  if (!REGION.test(region || '')) {
+    return [stackProblem(stack, 'region', `"${region}" is not an AWS region name; use one such as "us-east-1" or "eu-west-1"`)];
+  }
+  return [];
+}

@@ -1,0 +1,174 @@
+/**
+ * The IAM policy document model: statements, merging, size as IAM counts it,
+ * and packing into inline and managed policies within IAM's quotas.
+ */
+import { AwsLimits } from './limits';
+
+/** Condition block: operator -> key -> values. */
+export type ConditionBlock = Record<string, Record<string, string[]>>;
+
+/** One IAM policy statement, in the shape IAM reads. */
+export interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: Record<string, string[]>;
+  Action?: string[];
+  NotAction?: string[];
+  Resource?: string[];
+  NotResource?: string[];
+  Condition?: ConditionBlock;
+}
+
+/** An IAM policy document. */
+export interface PolicyDoc {
+  Version: '2012-10-17';
+  Statement: Statement[];
+}
+
+/** A document from statements. */
+export function policyDoc(statements: Statement[]): PolicyDoc {
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+const TOKEN = /\$\{TfToken\[[^\]]*\]\}/g;
+
+/**
+ * The size IAM counts for a policy: its JSON without whitespace. Unresolved
+ * tokens (ARNs of resources in the same stack) count as
+ * `AwsLimits.UNRESOLVED_TOKEN_ESTIMATE` characters each.
+ */
+export function policySize(doc: PolicyDoc | Statement): number {
+  const json = JSON.stringify(doc);
+  let size = json.length;
+  for (const m of json.match(TOKEN) || []) {
+    size += AwsLimits.UNRESOLVED_TOKEN_ESTIMATE - m.length;
+  }
+  return size;
+}
+
+function uniqSorted(xs: string[]): string[] {
+  return [...new Set(xs)].sort();
+}
+
+function canonicalCondition(c: ConditionBlock | undefined): string {
+  if (!c) return '';
+  const ops = Object.keys(c).sort();
+  return JSON.stringify(ops.map((op) => [op, Object.keys(c[op]).sort().map((k) => [k, uniqSorted(c[op][k])])]));
+}
+
+function normalise(s: Statement): Statement {
+  const out: Statement = { Effect: s.Effect };
+  if (s.Sid) out.Sid = s.Sid;
+  if (s.Principal) out.Principal = s.Principal;
+  if (s.Action) out.Action = uniqSorted(s.Action);
+  if (s.NotAction) out.NotAction = uniqSorted(s.NotAction);
+  if (s.Resource) out.Resource = uniqSorted(s.Resource);
+  if (s.NotResource) out.NotResource = uniqSorted(s.NotResource);
+  if (s.Condition && Object.keys(s.Condition).length > 0) {
+    const c: ConditionBlock = {};
+    for (const op of Object.keys(s.Condition).sort()) {
+      c[op] = {};
+      for (const k of Object.keys(s.Condition[op]).sort()) {
+        c[op][k] = uniqSorted(s.Condition[op][k]);
+      }
+    }
+    out.Condition = c;
+  }
+  return out;
+}
+
+function mergeBy(statements: Statement[], keyOf: (s: Statement) => string, combine: (a: Statement, b: Statement) => Statement): Statement[] {
+  const byKey = new Map<string, Statement>();
+  const order: string[] = [];
+  for (const s of statements) {
+    const k = keyOf(s);
+    const prev = byKey.get(k);
+    if (prev) {
+      byKey.set(k, combine(prev, s));
+    } else {
+      byKey.set(k, s);
+      order.push(k);
+    }
+  }
+  return order.map((k) => byKey.get(k)!);
+}
+
+/**
+ * Merges and deduplicates identity-policy statements (Action/Resource form,
+ * no principals): statements with the same effect, conditions and resources
+ * share one action list; then statements with the same effect, conditions and
+ * actions share one resource list. Sids are kept apart (a statement with a Sid
+ * only merges with statements carrying the same Sid). Output is deterministic.
+ */
+export function mergeStatements(statements: Statement[]): Statement[] {
+  const base = (s: Statement) => `${s.Effect}|${s.Sid ?? ''}|${canonicalCondition(s.Condition)}`;
+  let out = statements.map(normalise).filter((s) => (s.Action?.length ?? 0) > 0 && (s.Resource?.length ?? 0) > 0);
+  out = mergeBy(out, (s) => `${base(s)}|R:${(s.Resource ?? []).join(',')}`, (a, b) => ({ ...a, Action: uniqSorted([...a.Action!, ...b.Action!]) }));
+  out = mergeBy(out, (s) => `${base(s)}|A:${(s.Action ?? []).join(',')}`, (a, b) => ({ ...a, Resource: uniqSorted([...a.Resource!, ...b.Resource!]) }));
+  // A statement whose actions and resources are covered by another with the same effect/conditions is dropped.
+  out = out.filter((s, i) => !out.some((o, j) => j !== i && base(o) === base(s)
+    && s.Action!.every((a) => o.Action!.includes(a)) && s.Resource!.every((r) => o.Resource!.includes(r))
+    && o.Action!.length + o.Resource!.length > s.Action!.length + s.Resource!.length));
+  return out.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+/** How an agent's statements are laid out over IAM policies. */
+export interface PolicyLayout {
+  /** Statements for the role's one inline policy (empty when all went to managed policies). */
+  readonly inline: Statement[];
+  /** Statements per customer-managed policy. */
+  readonly managed: Statement[][];
+  /** Total size of the statements as one document. */
+  readonly totalSize: number;
+}
+
+/**
+ * Lays statements out within IAM's quotas: one inline policy while the total
+ * stays within the role's inline budget, otherwise customer-managed policies of
+ * at most `AwsLimits.MANAGED_POLICY_MAX` characters each (first-fit decreasing),
+ * at most `managedSlots` of them. Returns a problem string instead when the
+ * statements cannot fit.
+ */
+export function layoutPolicies(statements: Statement[], managedSlots: number, inlineBudget: number = AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX): PolicyLayout | string {
+  const totalSize = policySize(policyDoc(statements));
+  if (statements.length === 0) {
+    return { inline: [], managed: [], totalSize: 0 };
+  }
+  if (totalSize <= inlineBudget) {
+    return { inline: statements, managed: [], totalSize };
+  }
+  const emptyDoc = policySize(policyDoc([]));
+  const capacity = AwsLimits.MANAGED_POLICY_MAX - emptyDoc;
+  const sized = statements.map((s) => ({ s, size: policySize(s) + 1 })).sort((a, b) => b.size - a.size);
+  const tooBig = sized.find((x) => x.size > capacity);
+  if (tooBig) {
+    return `one statement is ${tooBig.size} characters, over the ${AwsLimits.MANAGED_POLICY_MAX}-character managed-policy limit; split its resources or actions across several grants`;
+  }
+  const bins: { items: Statement[]; free: number }[] = [];
+  for (const x of sized) {
+    const bin = bins.find((b) => b.free >= x.size);
+    if (bin) {
+      bin.items.push(x.s);
+      bin.free -= x.size;
+    } else {
+      bins.push({ items: [x.s], free: capacity - x.size });
+    }
+  }
+  if (bins.length > managedSlots) {
+    return `permissions are ${totalSize} characters as IAM counts them, which needs ${bins.length} managed policies of ${AwsLimits.MANAGED_POLICY_MAX}; `
+      + `the role has ${managedSlots} free of IAM's ${AwsLimits.MANAGED_POLICIES_PER_ROLE} (inline limit ${AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX}). `
+      + 'Narrow the grants (fewer resources, shared prefixes) or split the agent into smaller agents';
+  }
+  return { inline: [], managed: bins.map((b) => b.items), totalSize };
+}
+
+/**
+ * A policy as the JSON string Terraform receives. Plain `JSON.stringify` (never
+ * `jsonencode`, which scanners cannot read); IAM policy variables such as
+ * `${aws:PrincipalTag/on-behalf-of}` are escaped as `$${...}` so Terraform
+ * passes them through instead of interpolating them. cdktf tokens are left for
+ * cdktf to resolve.
+ */
+export function policyJson(doc: PolicyDoc): string {
+  return JSON.stringify(doc).replace(/\$\{(?!TfToken\[)/g, '$${');
+}

@@ -1,0 +1,148 @@
+/**
+ * The stage check: pure functions that judge an environment against the
+ * controls of the catalog. They read plain facts (roles, policies, trails as
+ * Terraform would hold them), so the constructs' synth-time check and the
+ * assessor of synthesized Terraform share one implementation.
+ */
+import { ControlCatalog, ControlScope, MaturityStage } from './maturity';
+import { PolicyDoc, Statement } from './policy';
+import { canSetSourceIdentity, requiresSourceIdentity } from './delegation';
+import { isWildcardAction } from './grant';
+import { lookupAction, expandAction } from './iam-reference';
+
+/** Tag keys the library writes on every agent role. */
+export const AGENT_TAGS = {
+  id: 'agent:id',
+  owner: 'agent:owner',
+  purpose: 'agent:purpose',
+  environment: 'agent:environment',
+  stage: 'agent:maturity-stage',
+  managedBy: 'agent:managed-by',
+  dataClassification: 'agent:data-classification',
+  expiresAt: 'agent:expires-at',
+};
+
+/** What is known about one agent identity. */
+export interface AgentFacts {
+  readonly agent: string;
+  readonly roleName: string;
+  readonly tags: Record<string, string>;
+  readonly trustPolicy: PolicyDoc;
+  readonly permissionsBoundary?: string;
+  /** Identity policies (inline and managed) of the role. */
+  readonly policies: PolicyDoc[];
+}
+
+/** What is known about the audit trail of an environment. */
+export interface TrailFacts {
+  readonly multiRegion: boolean;
+  readonly logFileValidation: boolean;
+  readonly kmsEncrypted: boolean;
+  readonly bucketVersioned: boolean;
+  readonly bucketKmsEncrypted: boolean;
+  readonly bucketPublicAccessBlocked: boolean;
+  readonly bucketOwnerEnforced: boolean;
+  readonly bucketTlsOnly: boolean;
+  readonly siemQueueEncrypted: boolean;
+  readonly cloudWatchLogs: boolean;
+}
+
+/** What is known about one environment. */
+export interface StackFacts {
+  readonly stack: string;
+  readonly stage: MaturityStage;
+  readonly agents: AgentFacts[];
+  /** Addresses of IAM users and access keys in the environment. */
+  readonly iamUsers: string[];
+  readonly accessKeys: string[];
+  readonly trails: TrailFacts[];
+}
+
+/** A failed control. */
+export interface Finding {
+  readonly controlId: string;
+  /** The agent, or undefined for stack-level controls. */
+  readonly agent?: string;
+  readonly message: string;
+}
+
+function statements(docs: PolicyDoc[]): Statement[] {
+  return docs.flatMap((d) => d.Statement ?? []);
+}
+
+type AgentCheck = (a: AgentFacts, all: AgentFacts[]) => string[];
+type StackCheck = (s: StackFacts) => string[];
+
+const AGENT_CHECKS: Record<string, AgentCheck> = {
+  'AIAM-2.01': (a, all) => all.filter((o) => o.roleName === a.roleName).length > 1
+    ? [`role "${a.roleName}" is shared with another agent; give each agent its own role`] : [],
+  'AIAM-2.03': (a) => [AGENT_TAGS.owner, AGENT_TAGS.purpose].filter((k) => !a.tags[k] || a.tags[k].trim() === '')
+    .map((k) => `tag "${k}" is missing; set the agent's ${k === AGENT_TAGS.owner ? 'owner' : 'purpose'}`),
+  'AIAM-2.04': (a) => {
+    const out: string[] = [];
+    const allows = (a.trustPolicy.Statement ?? []).filter((s) => s.Effect === 'Allow');
+    if (allows.length === 0) out.push('trust policy declares no principal');
+    for (const s of allows) {
+      for (const [kind, ids] of Object.entries(s.Principal ?? {})) {
+        for (const id of ([] as string[]).concat(ids)) {
+          if (id === '*' || (kind !== 'Federated' && id.includes('*'))) out.push(`trust policy allows wildcard principal "${id}"`);
+        }
+      }
+      if (!s.Principal) out.push('trust statement has no Principal');
+    }
+    return out;
+  },
+  'AIAM-2.05': (a) => (a.trustPolicy.Statement ?? [])
+    .filter((s) => s.Effect === 'Allow' && canSetSourceIdentity(s) && !requiresSourceIdentity(s))
+    .map((s) => `trust statement ${s.Sid ?? ''} lets ${Object.values(s.Principal ?? {}).flat().join(', ')} assume without sts:SourceIdentity`),
+  'AIAM-2.06': (a) => (a.permissionsBoundary ? [] : ['no permissions boundary attached']),
+  'AIAM-2.07': (a) => statements(a.policies)
+    .filter((s) => s.Effect === 'Allow' && s.Sid !== 'AcknowledgedWildcard')
+    .flatMap((s) => ([] as string[]).concat(s.Action ?? []).filter(isWildcardAction))
+    .map((x) => `wildcard action "${x}" without an acknowledged reason`),
+  'AIAM-2.11': (a) => {
+    const out: string[] = [];
+    for (const s of statements(a.policies)) {
+      if (s.Effect !== 'Allow' || !([] as string[]).concat(s.Resource ?? []).includes('*')) continue;
+      const scoped = ([] as string[]).concat(s.Action ?? []).filter((x) => !isWildcardAction(x))
+        .flatMap((x) => (x.includes('*') ? expandAction(x) : [lookupAction(x)]).filter((i) => i && i.resourceTypes.length > 0));
+      if (scoped.length > 0) out.push(`"*" resource for ${scoped[0]!.service}:${scoped[0]!.name}, which supports resource-level permissions`);
+    }
+    return out;
+  },
+};
+
+const STACK_CHECKS: Record<string, StackCheck> = {
+  'AIAM-2.02': (s) => [
+    ...s.iamUsers.map((u) => `IAM user ${u} exists; agents must use role sessions`),
+    ...s.accessKeys.map((k) => `access key ${k} exists; long-lived keys are not allowed`),
+  ],
+  'AIAM-2.08': (s) => (s.trails.some((t) => t.multiRegion && t.logFileValidation) ? [] : ['no multi-region trail with log file validation']),
+  'AIAM-2.09': (s) => (s.trails.some((t) => t.kmsEncrypted && t.bucketVersioned && t.bucketKmsEncrypted && t.bucketPublicAccessBlocked && t.bucketOwnerEnforced && t.bucketTlsOnly)
+    ? [] : ['no trail delivers into an encrypted, versioned, TLS-only, owner-enforced bucket with public access blocked']),
+  'AIAM-2.10': (s) => (s.trails.some((t) => t.siemQueueEncrypted && t.cloudWatchLogs) ? [] : ['no encrypted SIEM queue and CloudWatch Logs stream for the trail']),
+};
+
+/** Findings for every control of stages 2..`stage` that the environment fails. */
+export function checkStage(facts: StackFacts, stage: MaturityStage = facts.stage): Finding[] {
+  const findings: Finding[] = [];
+  for (const control of ControlCatalog.required(stage)) {
+    if (control.scope === ControlScope.AGENT) {
+      const check = AGENT_CHECKS[control.id];
+      if (!check) continue;
+      for (const a of facts.agents) {
+        for (const m of check(a, facts.agents)) findings.push({ controlId: control.id, agent: a.agent, message: m });
+      }
+    } else {
+      const check = STACK_CHECKS[control.id];
+      if (!check) continue;
+      for (const m of check(facts)) findings.push({ controlId: control.id, message: m });
+    }
+  }
+  return findings;
+}
+
+/** Control ids that have no check implemented (a catalog entry without a judge is a defect). */
+export function uncheckedControls(): string[] {
+  return ControlCatalog.all().filter((c) => !(c.scope === ControlScope.AGENT ? AGENT_CHECKS[c.id] : STACK_CHECKS[c.id])).map((c) => c.id);
+}

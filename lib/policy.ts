@@ -139,10 +139,15 @@ export function layoutPolicies(statements: Statement[], managedSlots: number, in
   }
   const emptyDoc = policySize(policyDoc([]));
   const capacity = AwsLimits.MANAGED_POLICY_MAX - emptyDoc;
-  const sized = statements.map((s) => ({ s, size: policySize(s) + 1 })).sort((a, b) => b.size - a.size);
+  // A statement larger than one managed policy is split by resources (then by actions).
+  const pieces: Statement[] = [];
+  for (const st of statements) {
+    pieces.push(...splitStatement(st, capacity));
+  }
+  const sized = pieces.map((s) => ({ s, size: policySize(s) + 1 })).sort((a, b) => b.size - a.size);
   const tooBig = sized.find((x) => x.size > capacity);
   if (tooBig) {
-    return `one statement is ${tooBig.size} characters, over the ${AwsLimits.MANAGED_POLICY_MAX}-character managed-policy limit; split its resources or actions across several grants`;
+    return `one statement is ${tooBig.size} characters even with one resource and one action, over the ${AwsLimits.MANAGED_POLICY_MAX}-character managed-policy limit; shorten its conditions`;
   }
   const bins: { items: Statement[]; free: number }[] = [];
   for (const x of sized) {
@@ -171,4 +176,28 @@ export function layoutPolicies(statements: Statement[], managedSlots: number, in
  */
 export function policyJson(doc: PolicyDoc): string {
   return JSON.stringify(doc).replace(/\$\{(?!TfToken\[)/g, '$${');
+}
+
+/** Splits a statement into statements of at most `capacity` characters, by resources, then by actions. */
+function splitStatement(st: Statement, capacity: number): Statement[] {
+  if (policySize(st) + 1 <= capacity) return [st];
+  for (const field of ['Resource', 'Action'] as const) {
+    const list = st[field];
+    if (list && list.length > 1) {
+      const out: Statement[] = [];
+      let current: string[] = [];
+      for (const item of list) {
+        const candidate = { ...st, [field]: [...current, item] };
+        if (current.length > 0 && policySize(candidate) + 1 > capacity) {
+          out.push({ ...st, [field]: current });
+          current = [item];
+        } else {
+          current.push(item);
+        }
+      }
+      out.push({ ...st, [field]: current });
+      return out.flatMap((x) => splitStatement(x, capacity));
+    }
+  }
+  return [st];
 }

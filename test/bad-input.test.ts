@@ -1,0 +1,216 @@
+/**
+ * Every kind of bad input fails synth with a message that names the agent,
+ * the field and the fix.
+ */
+import { Testing } from 'cdktf';
+import { Grant } from '../lib/grant';
+import { MaturityStage } from '../lib/maturity';
+import { agentProps, errorOf, newStack, ORCHESTRATOR, synthError } from './support/stacks';
+
+const TABLE = 'arn:aws:dynamodb:us-east-1:111122223333:table/tickets';
+
+describe('a valid agent', () => {
+  test('synthesizes without error (the baseline the cases below depart from)', () => {
+    expect(synthError({ permissions: [Grant.readDynamoItems(TABLE)] })).toBe('');
+  });
+});
+
+describe('agent name', () => {
+  test('an empty name is rejected', () => {
+    expect(synthError({ name: '' })).toMatch(/agent "<unnamed>": name: is empty; give the agent a short lower-case name/);
+  });
+  test('a name with upper case or underscores is rejected with the allowed characters', () => {
+    expect(synthError({ name: 'Support_Triage' })).toMatch(/agent "Support_Triage": name: must be lower-case letters, digits and hyphens/);
+  });
+  test('a name whose role name passes 64 characters is rejected with the length to shorten to', () => {
+    const name = 'a'.repeat(60);
+    const msg = synthError({ name });
+    expect(msg).toContain(`agent "${name}": name: role name "agent-${name}-dev" is 70 characters; IAM allows 64. Shorten the agent name to at most 54 characters`);
+  });
+  test('two agents with one name in a stack are rejected', () => {
+    const msg = errorOf(() => {
+      const stack = newStack();
+      stack.addAgent(agentProps({ name: 'twin' }));
+      // A second construct id, same agent name.
+      const { AgentIdentity } = require('../constructs/agent-identity');
+      new AgentIdentity(stack, 'twin-again', agentProps({ name: 'twin' }));
+      Testing.synth(stack, true);
+    });
+    expect(msg).toContain('stack "dev": agents: agent "twin" is declared 2 times; agent names must be unique in an environment');
+  });
+});
+
+describe('owner and purpose', () => {
+  test('a missing owner is rejected', () => {
+    expect(synthError({ owner: '' })).toMatch(/agent "triage": owner: is required; name the accountable human or team/);
+  });
+  test('a missing purpose is rejected', () => {
+    expect(synthError({ purpose: undefined as any })).toMatch(/agent "triage": purpose: is required; say in one sentence what the agent does/);
+  });
+  test('a purpose with characters IAM rejects in tags is rejected', () => {
+    expect(synthError({ purpose: 'reads tickets, drafts replies' })).toMatch(/agent "triage": tags\["agent:purpose"\]: value "reads tickets, drafts replies" has characters IAM rejects/);
+  });
+});
+
+describe('actions', () => {
+  test('an unknown action is rejected with the nearest existing name', () => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['s3:GetObjekt'], resources: ['arn:aws:s3:::b/*'] })] });
+    expect(msg).toContain('agent "triage": permissions[0].actions: action "s3:GetObjekt" does not exist; did you mean "s3:GetObject"?');
+  });
+  test('an unknown service is rejected with the nearest service', () => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['dynamdb:GetItem'], resources: [TABLE] })] });
+    expect(msg).toContain('service "dynamdb" of "dynamdb:GetItem" does not exist; did you mean "dynamodb:GetItem"?');
+  });
+  test('"*" without acknowledgement is rejected', () => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['*'], resources: ['*'] })] });
+    expect(msg).toContain('agent "triage": permissions[0].actions: "*" grants every action of every service, including those AWS adds later; name the actions the agent needs, or set wildcardReason to acknowledge it');
+  });
+  test('"service:*" without acknowledgement is rejected', () => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['s3:*'], resources: ['arn:aws:s3:::b/*'] })] });
+    expect(msg).toContain('permissions[0].actions: "s3:*" grants every action of s3');
+  });
+  test('"service:*" with an acknowledged reason is accepted', () => {
+    expect(synthError({ permissions: [Grant.allow({ actions: ['s3:*'], resources: ['arn:aws:s3:::scratch-b/*'], wildcardReason: 'throw-away scratch bucket owned by the agent' })] })).toBe('');
+  });
+  test('a pattern that matches no action is rejected', () => {
+    expect(synthError({ permissions: [Grant.allow({ actions: ['s3:Frobnicate*'], resources: ['arn:aws:s3:::b/*'] })] }))
+      .toContain('action "s3:Frobnicate*" does not exist');
+  });
+});
+
+describe('resources', () => {
+  test('"*" for an action that supports resource-level permissions is rejected', () => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['dynamodb:GetItem'], resources: ['*'] })] });
+    expect(msg).toContain('agent "triage": permissions[0].resources: "*" for "dynamodb:GetItem", which support resource-level permissions; name the resource ARNs');
+  });
+  test('"*" for an action AWS cannot scope is accepted', () => {
+    expect(synthError({ permissions: [Grant.allow({ actions: ['s3:ListAllMyBuckets'], resources: ['*'] })] })).toBe('');
+  });
+  test('a malformed ARN is rejected', () => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['dynamodb:GetItem'], resources: ['table/tickets'] })] });
+    expect(msg).toContain('permissions[0].resources: "table/tickets" is not an ARN; expected arn:aws:<service>:<region>:<account>:<resource>');
+  });
+  test('an ARN in the wrong partition is rejected', () => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['dynamodb:GetItem'], resources: ['arn:aws-cn:dynamodb:us-east-1:111122223333:table/t'] })] });
+    expect(msg).toContain('is in partition "aws-cn" but this stack deploys to partition "aws"; use arn:aws:...');
+  });
+  test('an ARN of another service than the actions is rejected with the expected shape', () => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['dynamodb:GetItem'], resources: ['arn:aws:s3:::bucket/key'] })] });
+    expect(msg).toContain('"arn:aws:s3:::bucket/key" is not a resource of any action in this grant; expected for example');
+  });
+  test('an ARN with a malformed account is rejected', () => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['dynamodb:GetItem'], resources: ['arn:aws:dynamodb:us-east-1:1234:table/t'] })] });
+    expect(msg).toContain('has malformed account "1234"; expected 12 digits');
+  });
+  test('an unknown condition key is rejected', () => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['s3:ListBucket'], resources: ['arn:aws:s3:::b'], conditions: [{ test: 'StringLike', variable: 's3:prefx', values: ['a/*'] }] })] });
+    expect(msg).toContain('condition key "s3:prefx" does not exist globally or for s3');
+  });
+  test('an unknown condition operator is rejected', () => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['s3:ListBucket'], resources: ['arn:aws:s3:::b'], conditions: [{ test: 'StringSorta', variable: 's3:prefix', values: ['a/*'] }] })] });
+    expect(msg).toContain('operator "StringSorta" is not an IAM condition operator');
+  });
+});
+
+describe('sessions', () => {
+  test.each([900, 43201])('maxSessionDuration %i is rejected', (msd) => {
+    expect(synthError({ maxSessionDuration: msd })).toContain(`agent "triage": maxSessionDuration: ${msd} s is outside what IAM accepts (3600-43200 s)`);
+  });
+  test('sessionTtl under 900 s is rejected', () => {
+    expect(synthError({ sessionTtl: 300 })).toContain('agent "triage": sessionTtl: 300 s must be between 900 s (the shortest session STS issues) and maxSessionDuration (3600 s)');
+  });
+  test('sessionTtl over maxSessionDuration is rejected', () => {
+    expect(synthError({ sessionTtl: 7200 })).toContain('sessionTtl: 7200 s must be between 900 s');
+  });
+  test('an expiry that is not an ISO date is rejected', () => {
+    expect(synthError({ expiresAt: 'next tuesday' })).toContain('agent "triage": expiresAt: "next tuesday" is not an ISO 8601 date');
+  });
+});
+
+describe('delegation', () => {
+  test('a delegation with no principal is rejected', () => {
+    expect(synthError({ delegation: {} })).toContain('agent "triage": delegation.: declares no principal, so nobody could assume the agent');
+  });
+  test('a "*" AWS principal is rejected', () => {
+    expect(synthError({ delegation: { awsPrincipals: ['*'] } })).toContain('agent "triage": delegation.awsPrincipals[0]: "*" lets any principal assume the agent; name the role ARNs');
+  });
+  test('a wildcard inside a principal ARN is rejected', () => {
+    expect(synthError({ delegation: { awsPrincipals: ['arn:aws:iam::111122223333:role/*'] } })).toContain('delegation.awsPrincipals[0]: "arn:aws:iam::111122223333:role/*" lets any principal assume the agent');
+  });
+  test('a "*" service principal is rejected', () => {
+    expect(synthError({ delegation: { services: [{ service: '*' }] } })).toContain('delegation.services[0].service: "*" is a wildcard');
+  });
+  test('an OIDC delegation without a sub condition is rejected', () => {
+    const msg = synthError({ delegation: { oidc: [{ providerArn: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com', subjects: [], audiences: ['sts.amazonaws.com'] }] } });
+    expect(msg).toContain('agent "triage": delegation.oidc[0].subjects: is empty: without a sub condition any workload trusted by the IdP could assume the agent');
+  });
+  test('an OIDC subject of "*" is rejected', () => {
+    const msg = synthError({ delegation: { oidc: [{ providerArn: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com', subjects: ['*'], audiences: ['sts.amazonaws.com'] }] } });
+    expect(msg).toContain('delegation.oidc[0].subjects[0]: "*" matches every subject of the IdP');
+  });
+  test('a third party without a usable external id is rejected', () => {
+    expect(synthError({ delegation: { thirdParties: [{ principal: 'arn:aws:iam::444455556666:role/vendor', externalId: 'x' }] } }))
+      .toContain('delegation.thirdParties[0].externalId: must be 2-1224 characters');
+  });
+  test('a trust policy over 2,048 characters is rejected', () => {
+    const many = Array.from({ length: 40 }, (_, i) => `arn:aws:iam::111122223333:role/orchestrator-with-a-long-name-${i}`);
+    expect(synthError({ delegation: { awsPrincipals: many } })).toMatch(/delegation\.: the trust policy is \d+ characters as IAM counts them; IAM allows 2048/);
+  });
+});
+
+describe('tags', () => {
+  test('more than 50 tags are rejected', () => {
+    const tags = Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`team:tag-${i}`, 'x']));
+    expect(synthError({ tags })).toContain('agent "triage": tags: 52 tags (library tags included); IAM allows 50 per role. Remove 2 extra tags');
+  });
+  test('an over-long tag key is rejected', () => {
+    const key = 'k'.repeat(129);
+    expect(synthError({ tags: { [key]: 'v' } })).toContain('key is 129 characters; IAM allows 1-128');
+  });
+  test('an over-long tag value is rejected', () => {
+    expect(synthError({ tags: { 'cost-center': 'v'.repeat(257) } })).toContain('agent "triage": tags["cost-center"]: value is 257 characters; IAM allows 256');
+  });
+  test('overriding a library tag is rejected', () => {
+    expect(synthError({ tags: { 'agent:owner': 'someone-else' } })).toContain('tags["agent:owner"]: is set by the library; use the matching prop');
+  });
+});
+
+describe('policy size', () => {
+  test('permissions too large for IAM quotas are rejected with the size', () => {
+    const grants = Array.from({ length: 700 }, (_, i) => Grant.readDynamoItems(`arn:aws:dynamodb:us-east-1:111122223333:table/a-rather-long-table-name-for-tickets-${i}`));
+    const msg = synthError({ permissions: grants });
+    expect(msg).toMatch(/agent "triage": permissions: permissions are \d+ characters as IAM counts them, which needs \d+ managed policies of 6144; the role has 10 free/);
+  });
+});
+
+describe('stack', () => {
+  test('a stage that is not built yet fails with a clear error', () => {
+    expect(errorOf(() => newStack({ stage: MaturityStage.ENHANCED }))).toContain('stack "dev": stage: stage 3 (Enhanced) is not built in this version of cdktf-agent-iam; built stages: 2 (Foundation)');
+  });
+  test('the ad hoc stage is never built', () => {
+    expect(errorOf(() => newStack({ stage: MaturityStage.AD_HOC }))).toContain('AD_HOC (stage 1) is what the library replaces and never builds');
+  });
+  test('an unknown region is rejected', () => {
+    expect(errorOf(() => newStack({ region: 'moon-1' }))).toContain('stack "dev": region: "moon-1" is not an AWS region name');
+  });
+  test('an invalid environment name is rejected', () => {
+    expect(errorOf(() => newStack({ environment: 'Prod_1' }))).toContain('stack "Prod_1": environment: must be 1-16 lower-case letters');
+  });
+  test('every problem of a stack is reported together', () => {
+    const msg = errorOf(() => {
+      const stack = newStack();
+      stack.addAgent(agentProps({ name: 'one', owner: '' }));
+      stack.addAgent(agentProps({ name: 'two', delegation: { awsPrincipals: ['*'] } }));
+      Testing.synth(stack, true);
+    });
+    expect(msg).toContain('agent "one": owner: is required');
+    expect(msg).toContain('agent "two": delegation.awsPrincipals[0]');
+  });
+  test('an AgentIdentity outside an AgentIamStack explains where it belongs', () => {
+    const { AgentIdentity } = require('../constructs/agent-identity');
+    const { TerraformStack } = require('cdktf');
+    const stack = new TerraformStack(Testing.app(), 'plain');
+    expect(errorOf(() => new AgentIdentity(stack, 'x', agentProps({ delegation: { awsPrincipals: [ORCHESTRATOR] } }))))
+      .toContain('agent "triage": AgentIdentity must be created inside an AgentIamStack');
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * The test oracle: @cloud-copilot/iam-simulate (AGPL, a devDependency only)
+ * evaluates synthesized policies as IAM would.
+ */
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { ACCOUNT } from './stacks';
+
+export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+
+export interface Request {
+  readonly principal: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly context?: Record<string, string | string[]>;
+  readonly identityPolicies?: { name: string; policy: any }[];
+  readonly boundary?: any;
+  readonly resourcePolicy?: any;
+  readonly resourceAccount?: string;
+}
+
+/** The simulator's decision for one request; throws on a simulation error (bad input to the oracle). */
+export async function decide(r: Request): Promise<Decision> {
+  const result = await runSimulation({
+    request: {
+      principal: r.principal,
+      action: r.action,
+      resource: { resource: r.resource, accountId: r.resourceAccount ?? ACCOUNT },
+      contextVariables: r.context ?? {},
+    },
+    identityPolicies: r.identityPolicies ?? [],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: r.resourcePolicy,
+    permissionBoundaryPolicies: r.boundary ? [{ name: 'boundary', policy: r.boundary }] : undefined,
+  }, {});
+  if (result.resultType === 'error') {
+    throw new Error(`simulation error for ${r.action} on ${r.resource}: ${JSON.stringify(result.errors)}`);
+  }
+  return result.overallResult as Decision;
+}

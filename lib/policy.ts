@@ -175,7 +175,7 @@ export function layoutPolicies(statements: Statement[], managedSlots: number, in
  * cdktf to resolve.
  */
 export function policyJson(doc: PolicyDoc): string {
-  return JSON.stringify(doc).replace(/\$\{(?!TfToken\[)/g, '$${');
+  return JSON.stringify(doc).replace(/\$\{(?!TfToken\[)/g, () => '$${');
 }
 
 /** Splits a statement into statements of at most `capacity` characters, by resources, then by actions. */

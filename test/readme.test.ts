@@ -1,0 +1,29 @@
+/**
+ * The README's stage table and limits table come from the catalog and the
+ * limits table; this keeps them from drifting apart.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ControlCatalog } from '../lib/maturity';
+import { AwsLimits } from '../lib/limits';
+
+const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+test.each(ControlCatalog.all().map((c) => [c.id, c.title]))('the stage table lists %s (%s)', (id, title) => {
+  // The table writes titles in sentence case inside a list ("AIAM-2.03 owner and purpose recorded").
+  const inList = /^[A-Z][a-z]/.test(title) ? `${title.charAt(0).toLowerCase()}${title.slice(1)}` : title;
+  expect(readme).toContain(`${id} ${inList}`);
+});
+
+test('the limits table states the enforced values', () => {
+  for (const v of [AwsLimits.ROLE_NAME_MAX, AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX, AwsLimits.MANAGED_POLICY_MAX, AwsLimits.TRUST_POLICY_MAX,
+    AwsLimits.MAX_SESSION_DURATION_MIN, AwsLimits.MAX_SESSION_DURATION_MAX, AwsLimits.UNRESOLVED_TOKEN_ESTIMATE]) {
+    expect(readme).toContain(fmt(v));
+  }
+});
+
+test('the README names the two commands of the quickstart', () => {
+  expect(readme).toContain('npm ci && npm start');
+  expect(readme).toContain('npm test');
+});

@@ -1,6 +1,7 @@
 /**
  * The built-in example fleet: three agents a team would really run, declared
- * once and synthesized per environment.
+ * per environment. dev runs at stage 2 (Foundation), staging at stage 3
+ * (Enhanced), so a reader sees the stages side by side.
  */
 import { App } from 'cdktf';
 import { AgentIamStack, StateBackendOptions } from '../constructs/agent-iam-stack';
@@ -21,49 +22,89 @@ export interface FleetEnvironment {
 export function exampleAgents(env: FleetEnvironment): AgentIdentityProps[] {
   const { region, accountId: acct, environment: e } = env;
   const orchestrator = `arn:aws:iam::${acct}:role/agent-orchestrator-${e}`;
+  const table = `arn:aws:dynamodb:${region}:${acct}:table/support-tickets-${e}`;
+  const replies = `arn:aws:sqs:${region}:${acct}:support-replies-${e}`;
+  const corpus = `arn:aws:s3:::research-corpus-${acct}-${e}`;
+  const model = `arn:aws:bedrock:${region}::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0`;
+  const pipeline = `arn:aws:codepipeline:${region}:${acct}:app-release-${e}`;
+  const pipelineRead = Grant.allow({
+    actions: ['codepipeline:GetPipelineState', 'codepipeline:GetPipelineExecution', 'codepipeline:ListPipelineExecutions'],
+    resources: [pipeline],
+  });
+  if (env.stage === MaturityStage.FOUNDATION) {
+    return [
+      {
+        name: 'support-triage',
+        owner: 'support-platform@example.com',
+        purpose: 'Triages incoming support tickets and drafts replies',
+        delegation: { awsPrincipals: [orchestrator] },
+        permissions: [Grant.readDynamoItems(table), Grant.sendToQueue(replies)],
+      },
+      {
+        name: 'research',
+        owner: 'ml-research@example.com',
+        purpose: 'Answers research questions from the curated corpus',
+        delegation: { awsPrincipals: [orchestrator], services: [{ service: 'bedrock-agentcore.amazonaws.com' }] },
+        permissions: [Grant.readS3Prefix(corpus, 'curated'), Grant.invokeBedrockModel(model)],
+      },
+      {
+        name: 'release',
+        owner: 'release-engineering@example.com',
+        purpose: 'Reports pipeline status to release managers',
+        delegation: {
+          awsPrincipals: [orchestrator],
+          oidc: [{
+            providerArn: `arn:aws:iam::${acct}:oidc-provider/token.actions.githubusercontent.com`,
+            subjects: ['repo:example-org/release-bot:ref:refs/heads/main'],
+            audiences: ['sts.amazonaws.com'],
+          }],
+        },
+        permissions: [pipelineRead],
+      },
+    ];
+  }
+  // Stage 3: every session is per task (runtimes assume the agent with a source identity and
+  // session tags), grants are bound to the region, agents expire, and brokers get templates.
   return [
     {
       name: 'support-triage',
       owner: 'support-platform@example.com',
       purpose: 'Triages incoming support tickets and drafts replies',
       dataClassification: undefined,
+      expiresAt: '2027-06-30',
+      sessionTtl: 900,
       delegation: { awsPrincipals: [orchestrator] },
-      permissions: [
-        Grant.readDynamoItems(`arn:aws:dynamodb:${region}:${acct}:table/support-tickets-${e}`),
-        Grant.sendToQueue(`arn:aws:sqs:${region}:${acct}:support-replies-${e}`),
+      permissions: [Grant.readDynamoItems(table), Grant.sendToQueue(replies)],
+      sessionPolicies: [
+        { name: 'read-ticket', permissions: [Grant.allow({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table] })] },
+        { name: 'post-reply', permissions: [Grant.allow({ actions: ['sqs:SendMessage'], resources: [replies] })] },
       ],
     },
     {
       name: 'research',
       owner: 'ml-research@example.com',
-      purpose: 'Answers research questions from the curated corpus',
-      delegation: {
-        awsPrincipals: [orchestrator],
-        services: [{ service: 'bedrock-agentcore.amazonaws.com' }],
-      },
+      purpose: 'Answers research questions from the curated corpus and each user own uploads',
+      expiresAt: '2027-03-31',
+      sessionTtl: 1800,
+      delegation: { awsPrincipals: [orchestrator, `arn:aws:iam::${acct}:role/research-runtime-${e}`] },
+      context: { allowedRegions: [region], sourceVpce: ['vpce-0a1b2c3d4e5f60718'] },
       permissions: [
-        Grant.readS3Prefix(`arn:aws:s3:::research-corpus-${acct}-${e}`, 'curated'),
-        Grant.invokeBedrockModel(`arn:aws:bedrock:${region}::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0`),
+        Grant.readS3Prefix(corpus, 'curated'),
+        Grant.readS3PrefixOnBehalfOf(corpus, 'uploads'),
+        Grant.invokeBedrockModel(model),
+      ],
+      sessionPolicies: [
+        { name: 'answer-question', permissions: [Grant.invokeBedrockModel(model), Grant.allow({ actions: ['s3:GetObject'], resources: [`${corpus}/curated/*`] })] },
       ],
     },
     {
       name: 'release',
       owner: 'release-engineering@example.com',
       purpose: 'Reports pipeline status to release managers',
-      delegation: {
-        awsPrincipals: [orchestrator],
-        oidc: [{
-          providerArn: `arn:aws:iam::${acct}:oidc-provider/token.actions.githubusercontent.com`,
-          subjects: ['repo:example-org/release-bot:ref:refs/heads/main'],
-          audiences: ['sts.amazonaws.com'],
-        }],
-      },
-      permissions: [
-        Grant.allow({
-          actions: ['codepipeline:GetPipelineState', 'codepipeline:GetPipelineExecution', 'codepipeline:ListPipelineExecutions'],
-          resources: [`arn:aws:codepipeline:${region}:${acct}:app-release-${e}`],
-        }),
-      ],
+      expiresAt: 'never',
+      noExpiryReason: 'Read-only status reporter for the lifetime of the release pipeline - reviewed quarterly',
+      delegation: { awsPrincipals: [orchestrator, `arn:aws:iam::${acct}:role/release-ci-runtime-${e}`] },
+      permissions: [pipelineRead],
     },
   ];
 }
@@ -75,11 +116,14 @@ export function stateBackendFromEnv(): StateBackendOptions | undefined {
   return { bucket, region: process.env.AGENT_IAM_STATE_REGION, keyPrefix: process.env.AGENT_IAM_STATE_KEY_PREFIX };
 }
 
-/** The example environments. */
+/** The example environments: dev at Foundation, staging at Enhanced. */
 export function exampleEnvironments(): FleetEnvironment[] {
   const accountId = process.env.AGENT_IAM_ACCOUNT_ID ?? '111122223333';
   const region = process.env.AGENT_IAM_REGION ?? 'us-east-1';
-  return [{ environment: 'dev', stage: MaturityStage.FOUNDATION, region, accountId }];
+  return [
+    { environment: 'dev', stage: MaturityStage.FOUNDATION, region, accountId },
+    { environment: 'staging', stage: MaturityStage.ENHANCED, region, accountId },
+  ];
 }
 
 /** Builds the example app: one AgentIamStack per environment. */

@@ -63,6 +63,12 @@ export interface AgentAuditTrailProps {
    * @default false
    */
   readonly forceDestroy?: boolean;
+  /**
+   * Let the environment's EventBridge detection rules deliver to the SIEM queue, and
+   * EventBridge, CloudWatch alarms and the library's Lambdas use the key (stage 3+).
+   * @default false
+   */
+  readonly realTimeDetection?: boolean;
 }
 
 /** The audit trail of one environment. */
@@ -121,16 +127,27 @@ export class AgentAuditTrail extends Construct {
         {
           Sid: 'CloudWatchLogsEncryptsTrailGroup', Effect: 'Allow', Principal: { Service: [`logs.${region}.amazonaws.com`] },
           Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'], Resource: ['*'],
-          Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': [`arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupName}`] } },
+          Condition: {
+            ArnLike: {
+              'kms:EncryptionContext:aws:logs:arn': [
+                `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupName}`,
+                `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/lambda/agent-iam-*-${env}`,
+              ],
+            },
+          },
         },
+        ...(props.realTimeDetection ? [{
+          Sid: 'DetectionsUseKey', Effect: 'Allow' as const, Principal: { Service: ['events.amazonaws.com', 'cloudwatch.amazonaws.com'] },
+          Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: ['*'], Condition: { StringEquals: { 'aws:SourceAccount': [accountId] } },
+        }] : []),
         {
           Sid: 'S3NotifiesEncryptedQueue', Effect: 'Allow', Principal: { Service: ['s3.amazonaws.com'] },
           Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: ['*'], Condition: { StringEquals: { 'aws:SourceAccount': [accountId] } },
         },
         ...(readers.length > 0 ? [{
-          Sid: 'SiemReadsThroughS3AndSqs', Effect: 'Allow' as const, Principal: { AWS: readers },
+          Sid: 'SiemReadsThroughS3SqsAndSsm', Effect: 'Allow' as const, Principal: { AWS: readers },
           Action: ['kms:Decrypt'], Resource: ['*'],
-          Condition: { StringEquals: { 'kms:ViaService': [`s3.${region}.amazonaws.com`, `sqs.${region}.amazonaws.com`] } },
+          Condition: { StringEquals: { 'kms:ViaService': [`s3.${region}.amazonaws.com`, `sqs.${region}.amazonaws.com`, `ssm.${region}.amazonaws.com`] } },
         }] : []),
       ])),
       tags: { 'agent:environment': env },
@@ -235,6 +252,11 @@ export class AgentAuditTrail extends Construct {
           Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: { AWS: ['*'] }, Action: ['sqs:*'],
           Resource: [this.siemQueue.arn], Condition: { Bool: { 'aws:SecureTransport': ['false'] } },
         },
+        ...(props.realTimeDetection ? [{
+          Sid: 'DetectionRulesDeliver', Effect: 'Allow' as const, Principal: { Service: ['events.amazonaws.com'] },
+          Action: ['sqs:SendMessage'], Resource: [this.siemQueue.arn],
+          Condition: { ArnLike: { 'aws:SourceArn': [`arn:${partition}:events:${region}:${accountId}:rule/agent-iam-${env}-*`] } },
+        }] : []),
         ...(readers.length > 0 ? [{
           Sid: 'SiemConsumes', Effect: 'Allow' as const, Principal: { AWS: readers },
           Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],

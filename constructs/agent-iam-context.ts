@@ -15,6 +15,8 @@ export interface AgentIamContext {
   readonly accountId: string;
   readonly permissionsBoundaryArn: string;
   registerAgent(agent: IConstruct): void;
+  /** The ARN of the token-age policy for a TTL (stage 3+), created on first request. */
+  tokenAgePolicyArn(ttlSeconds: number): string;
 }
 
 const CONTEXT = Symbol.for('cdktf-agent-iam.AgentIamContext');

@@ -16,7 +16,10 @@ import { partitionOf, validateEnvironment, validateRegion } from '../lib/naming'
 import { boundaryPolicy } from '../lib/boundary';
 import { policyJson, policySize } from '../lib/policy';
 import { checkStage, StackFacts } from '../lib/stage-check';
+import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { AgentAuditTrail } from './agent-audit-trail';
+import { AgentDetection } from './agent-detection';
+import { TokenAgeLimit } from './token-age-limit';
 import { AgentIdentity, AgentIdentityProps } from './agent-identity';
 import { provideContext } from './agent-iam-context';
 
@@ -47,6 +50,34 @@ export interface AuditOptions {
    * @default false
    */
   readonly forceDestroy?: boolean;
+}
+
+/** Options of real-time detection (stage 3+). */
+export interface DetectionOptions {
+  /**
+   * Denied agent calls within 5 minutes that raise the burst alarm.
+   * @default 10
+   */
+  readonly deniedCallsThreshold?: number;
+  /**
+   * Route GuardDuty findings that name an agent role.
+   * @default false
+   */
+  readonly guardDutyFindings?: boolean;
+  /**
+   * Create a GuardDuty detector in the stack's region (leave false when your organisation manages GuardDuty).
+   * @default false
+   */
+  readonly enableGuardDuty?: boolean;
+}
+
+/** Options of the token-age limit (stage 3+). */
+export interface TokenAgeOptions {
+  /**
+   * Seconds between two rewrites of the token-age policies (whole minutes).
+   * @default 60
+   */
+  readonly tickSeconds?: number;
 }
 
 /** Where Terraform keeps the environment's state. */
@@ -84,6 +115,16 @@ export interface AgentIamStackProps {
    */
   readonly audit?: AuditOptions;
   /**
+   * Real-time detection options (stage 3+).
+   * @default - defaults of DetectionOptions
+   */
+  readonly detection?: DetectionOptions;
+  /**
+   * Token-age limit options (stage 3+).
+   * @default - defaults of TokenAgeOptions
+   */
+  readonly tokenAge?: TokenAgeOptions;
+  /**
    * S3 state backend (with a lock file). Without it the state is local.
    * @default - local backend
    */
@@ -109,6 +150,9 @@ export class AgentIamStack extends TerraformStack {
 
   private readonly agentList: AgentIdentity[] = [];
   private readonly auditOptions: AuditOptions;
+  private readonly tokenAge?: TokenAgeLimit;
+  private readonly detection?: AgentDetection;
+  private readonly registry: { [agent: string]: unknown } = {};
 
   constructor(scope: Construct, id: string, props: AgentIamStackProps) {
     super(scope, id);
@@ -160,6 +204,7 @@ export class AgentIamStack extends TerraformStack {
       objectRetentionDays: this.auditOptions.objectRetentionDays,
       siemReaderArns: this.auditOptions.siemReaderArns,
       forceDestroy: this.auditOptions.forceDestroy,
+      realTimeDetection: props.stage >= MaturityStage.ENHANCED,
     });
 
     this.permissionsBoundary = new IamPolicy(this, 'boundary', {
@@ -168,6 +213,42 @@ export class AgentIamStack extends TerraformStack {
       description: `Permissions boundary of every agent role in ${props.environment}: caps IAM, audit, account and role-assumption actions`,
       policy: Lazy.stringValue({ produce: () => policyJson(this.boundaryDocument()) }),
     });
+
+    if (props.stage >= MaturityStage.ENHANCED) {
+      this.detection = new AgentDetection(this, 'detection', {
+        environment: props.environment,
+        partition: this.partition,
+        region: props.region,
+        accountId: this.accountId,
+        keyArn: this.auditTrail.key.arn,
+        siemQueueArn: this.auditTrail.siemQueue.arn,
+        trailLogGroupName: this.auditTrail.logGroup.name,
+        context: {
+          partition: this.partition,
+          accountId: this.accountId,
+          environment: props.environment,
+          auditBucketName: this.auditTrail.bucket.bucket,
+          auditKeyArn: this.auditTrail.key.arn,
+          agents: [],
+        },
+        deniedCallsThreshold: props.detection?.deniedCallsThreshold,
+        guardDutyFindings: props.detection?.guardDutyFindings,
+        enableGuardDuty: props.detection?.enableGuardDuty,
+      });
+      this.tokenAge = new TokenAgeLimit(this, 'token-age', {
+        environment: props.environment,
+        partition: this.partition,
+        region: props.region,
+        accountId: this.accountId,
+        keyArn: this.auditTrail.key.arn,
+        tickSeconds: props.tokenAge?.tickSeconds,
+        alarmTopicArn: this.detection.topic.arn,
+      });
+      new TerraformOutput(this, 'agent_registry', {
+        description: 'Machine-readable registry of the environment\'s agents (also in SSM under /agent-iam/<env>/agents/)',
+        value: Lazy.anyValue({ produce: () => this.registry }),
+      });
+    }
 
     provideContext(this, {
       environment: props.environment,
@@ -179,6 +260,11 @@ export class AgentIamStack extends TerraformStack {
       registerAgent: (a: IConstruct) => {
         this.agentList.push(a as AgentIdentity);
         this.registerDataEvents(a as AgentIdentity);
+        this.registerEnhanced(a as AgentIdentity);
+      },
+      tokenAgePolicyArn: (ttl: number) => {
+        if (!this.tokenAge) throw new Error(`stack "${props.environment}": token-age policies exist from stage 3 on`);
+        return this.tokenAge.policyArn(ttl);
       },
     });
 
@@ -226,6 +312,52 @@ export class AgentIamStack extends TerraformStack {
     });
   }
 
+  /** Stage 3+: the agent's registry entry, its session-policy templates and its per-agent detections. */
+  private registerEnhanced(a: AgentIdentity): void {
+    if (this.stage < MaturityStage.ENHANCED) return;
+    const entry = {
+      id: a.agentName,
+      owner: a.owner,
+      purpose: a.purpose,
+      dataClassification: a.dataClassification,
+      stage: this.stage,
+      environment: this.environment,
+      roleArn: a.roleArn,
+      sessionTtlSeconds: a.sessionTtl,
+      maxSessionDurationSeconds: a.maxSessionDuration,
+      expiresAt: a.expiresAt ?? null,
+      allowedRegions: a.context.allowedRegions ?? [],
+      tokenAgePolicyArn: a.tokenAgePolicyArn ?? null,
+      sessionPolicies: a.sessionPolicies.map((t) => t.name),
+    };
+    this.registry[a.agentName] = entry;
+    const base = `/agent-iam/${this.environment}/agents/${a.agentName}`;
+    new SsmParameter(a, 'registry', {
+      name: base,
+      description: `Registry entry of agent ${a.agentName} (${this.environment})`,
+      type: 'SecureString',
+      keyId: this.auditTrail.key.arn,
+      tier: 'Standard',
+      value: JSON.stringify(entry),
+    });
+    for (const t of a.sessionPolicies) {
+      new SsmParameter(a, `session-policy-${t.name}`, {
+        name: `${base}/session-policies/${t.name}`,
+        description: `Session-policy template ${t.name} of agent ${a.agentName}, for the credential broker`,
+        type: 'SecureString',
+        keyId: this.auditTrail.key.arn,
+        tier: 'Standard',
+        value: a._sessionPolicyJson(t.name),
+      });
+    }
+    this.detection?.addAgent({
+      name: a.agentName,
+      roleArn: `arn:${this.partition}:iam::${this.accountId}:role/agents/${this.environment}/${a.roleName}`,
+      declaredPrincipalArns: [...(a.delegation?.awsPrincipals ?? []), ...(a.delegation?.thirdParties ?? []).map((t) => t.principal)],
+      allowedRegions: a.context.allowedRegions,
+    });
+  }
+
   /** Registers data events for what the agents are granted (S3 object prefixes, DynamoDB tables). */
   private registerDataEvents(a: AgentIdentity): void {
     if (this.auditOptions.dataEvents === false) return;
@@ -265,6 +397,8 @@ export class AgentIamStack extends TerraformStack {
       iamUsers: users,
       accessKeys: keys,
       trails: [this.auditTrail._facts()],
+      registry: this.stage >= MaturityStage.ENHANCED && Object.keys(this.registry).length === this.agentList.length,
+      detectionRuleIds: this.detection?.ruleIds ?? [],
     };
   }
 

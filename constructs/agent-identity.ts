@@ -15,9 +15,12 @@ import { ControlCatalog, MaturityStage } from '../lib/maturity';
 import { agentRoleName, agentRolePath, validateAgentName } from '../lib/naming';
 import { AgentDelegation, trustPolicy, validateDelegation } from '../lib/delegation';
 import { Grant, grantStatements, validateGrants } from '../lib/grant';
-import { layoutPolicies, mergeStatements, policyDoc, PolicyDoc, policyJson, PolicyLayout, Statement } from '../lib/policy';
+import { layoutPolicies, mergeStatements, policyDoc, PolicyDoc, policyJson, PolicyLayout, policySize, Statement } from '../lib/policy';
 import { validateTags } from '../lib/tags';
 import { AGENT_TAGS, AgentFacts } from '../lib/stage-check';
+import { AgentContext, applyContext, isIsoDate, validateContext } from '../lib/context';
+import { SessionPolicyTemplate, sessionPolicyDocument, validateSessionPolicies } from '../lib/session-policy';
+import { tokenAgePolicy } from '../lib/token-age';
 import { findContext } from './agent-iam-context';
 
 /** How sensitive the data an agent handles is. */
@@ -42,11 +45,27 @@ export interface AgentIdentityProps {
    */
   readonly dataClassification?: DataClassification;
   /**
-   * When the agent should stop working, as an ISO 8601 date or date-time (UTC).
-   * Recorded as a tag at stage 2; enforced by later stages.
-   * @default - no expiry
+   * When the agent should stop working, as an ISO 8601 date or date-time (UTC),
+   * or "never" (with noExpiryReason). Recorded as a tag at stage 2; from stage 3
+   * a static deny on aws:CurrentTime enforces it, and stage 3 requires it.
+   * @default - no expiry (not allowed from stage 3)
    */
   readonly expiresAt?: string;
+  /**
+   * Why the agent never expires; required with `expiresAt: "never"`.
+   * @default - none
+   */
+  readonly noExpiryReason?: string;
+  /**
+   * Where, from where, when and through what the agent may act; applied to every grant.
+   * @default - from stage 3, the stack's region only; otherwise no context conditions
+   */
+  readonly context?: AgentContext;
+  /**
+   * Per-task session-policy templates (subsets of the grants) published for brokers.
+   * @default - none
+   */
+  readonly sessionPolicies?: SessionPolicyTemplate[];
   /**
    * What the agent may do.
    * @default - nothing
@@ -100,6 +119,9 @@ export class AgentIdentity extends Construct {
   private readonly layout: PolicyLayout | undefined;
   private readonly tagValues: Record<string, string>;
   private readonly boundaryArn: string;
+  private readonly guardrails: Statement[] = [];
+  private readonly tokenAgeArn: string | undefined;
+  private readonly effectiveContext: AgentContext;
 
   constructor(scope: Construct, id: string, props: AgentIdentityProps) {
     super(scope, id);
@@ -134,20 +156,46 @@ export class AgentIdentity extends Construct {
     if (!Number.isInteger(ttl) || ttl < AwsLimits.ASSUME_ROLE_DURATION_MIN || ttl > msd) {
       p.push(agentProblem(name, 'sessionTtl', `${ttl} s must be between ${AwsLimits.ASSUME_ROLE_DURATION_MIN} s (the shortest session STS issues) and maxSessionDuration (${msd} s)`));
     }
-    if (props.expiresAt !== undefined && !isIsoDate(props.expiresAt)) {
+    const enhanced = ctx.stage >= MaturityStage.ENHANCED;
+    if (props.expiresAt === 'never') {
+      if (!props.noExpiryReason || props.noExpiryReason.trim() === '') {
+        p.push(agentProblem(name, 'noExpiryReason', 'is required with expiresAt "never"; say why this agent may live forever (a reviewer will read it)'));
+      }
+    } else if (props.expiresAt !== undefined && !isIsoDate(props.expiresAt)) {
       p.push(agentProblem(name, 'expiresAt', `"${props.expiresAt}" is not an ISO 8601 date; write for example "2027-06-30" or "2027-06-30T00:00:00Z"`));
+    } else if (props.expiresAt !== undefined && Date.parse(props.expiresAt) <= Date.now()) {
+      p.push(agentProblem(name, 'expiresAt', `${props.expiresAt} is in the past, so the agent would be denied everything from the start; set a future date or remove the agent`));
+    } else if (props.expiresAt === undefined && enhanced) {
+      p.push(agentProblem(name, 'expiresAt', `is required at stage ${ctx.stage} (${ControlCatalog.stageName(ctx.stage)}); set a date such as "2027-06-30", or "never" with noExpiryReason`));
     }
     if (props.dataClassification !== undefined && !Object.values(DataClassification).includes(props.dataClassification)) {
       p.push(agentProblem(name, 'dataClassification', `"${props.dataClassification}" is not one of ${Object.values(DataClassification).join(', ')}`));
     }
 
-    const trustCtx = { partition: ctx.partition, region: ctx.region, accountId: ctx.accountId };
+    const trustCtx = { partition: ctx.partition, region: ctx.region, accountId: ctx.accountId, requireSessionTags: enhanced };
     p.push(...validateDelegation(name, props.delegation, trustCtx));
     this.trust = trustPolicy(props.delegation ?? {}, trustCtx);
 
     p.push(...validateGrants(name, this.permissions, ctx.partition));
-    this.statements = mergeStatements(grantStatements(this.permissions));
-    const layout = layoutPolicies(this.statements, AwsLimits.MANAGED_POLICIES_PER_ROLE);
+    this.effectiveContext = {
+      ...(props.context ?? {}),
+      allowedRegions: props.context?.allowedRegions ?? (enhanced ? [ctx.region] : undefined),
+    };
+    const grantKeys = this.permissions.flatMap((g) => g.statements.flatMap((st) => (st.conditions ?? []).map((c) => c.variable)));
+    p.push(...validateContext(name, this.effectiveContext, grantKeys));
+    const merged = mergeStatements(grantStatements(this.permissions));
+    p.push(...validateSessionPolicies(name, props.sessionPolicies ?? [], merged));
+    this.statements = applyContext(merged, this.effectiveContext);
+    if (enhanced && props.expiresAt && props.expiresAt !== 'never' && isIsoDate(props.expiresAt)) {
+      this.guardrails.push({
+        Sid: 'DenyAfterExpiry', Effect: 'Deny', Action: ['*'], Resource: ['*'],
+        Condition: { DateGreaterThan: { 'aws:CurrentTime': [props.expiresAt] } },
+      });
+    }
+    this.tokenAgeArn = enhanced ? ctx.tokenAgePolicyArn(this.sessionTtl) : undefined;
+    const guardrailSize = this.guardrails.length > 0 ? policySize(policyDoc(this.guardrails)) : 0;
+    const reservedSlots = this.tokenAgeArn ? 1 : 0;
+    const layout = layoutPolicies(this.statements, AwsLimits.MANAGED_POLICIES_PER_ROLE - reservedSlots, AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX - guardrailSize);
     if (typeof layout === 'string') {
       p.push(agentProblem(name, 'permissions', layout));
     } else {
@@ -163,7 +211,9 @@ export class AgentIdentity extends Construct {
       [AGENT_TAGS.stage]: `${ctx.stage}-${ControlCatalog.stageName(ctx.stage).toLowerCase()}`,
       [AGENT_TAGS.managedBy]: 'cdktf-agent-iam',
       [AGENT_TAGS.dataClassification]: props.dataClassification ?? DataClassification.INTERNAL,
+      [AGENT_TAGS.sessionTtl]: String(this.sessionTtl),
       ...(props.expiresAt ? { [AGENT_TAGS.expiresAt]: props.expiresAt } : {}),
+      ...(props.expiresAt === 'never' && props.noExpiryReason ? { [AGENT_TAGS.noExpiryReason]: props.noExpiryReason } : {}),
     };
     for (const k of Object.keys(props.tags ?? {})) {
       if (Object.values(AGENT_TAGS).includes(k)) {
@@ -190,6 +240,16 @@ export class AgentIdentity extends Construct {
         role: this.role.id,
         policy: policyJson(policyDoc(this.layout.inline)),
       });
+    }
+    if (this.guardrails.length > 0) {
+      new IamRolePolicy(this, 'guardrails', {
+        name: 'agent-guardrails',
+        role: this.role.id,
+        policy: policyJson(policyDoc(this.guardrails)),
+      });
+    }
+    if (this.tokenAgeArn) {
+      new IamRolePolicyAttachment(this, 'token-age', { role: this.role.name, policyArn: this.tokenAgeArn });
     }
     this.layout?.managed.forEach((statements, i) => {
       const policy = new IamPolicy(this, `grants-${i}`, {
@@ -226,6 +286,36 @@ export class AgentIdentity extends Construct {
     return this.props.expiresAt;
   }
 
+  /** Who may assume the agent. */
+  public get delegation(): AgentDelegation {
+    return this.props.delegation;
+  }
+
+  /** The context conditions applied to every grant (after stage defaults). */
+  public get context(): AgentContext {
+    return this.effectiveContext;
+  }
+
+  /** The session-policy templates of the agent. */
+  public get sessionPolicies(): SessionPolicyTemplate[] {
+    return this.props.sessionPolicies ?? [];
+  }
+
+  /**
+   * A session-policy template's document as JSON (for brokers).
+   * @internal
+   */
+  public _sessionPolicyJson(name: string): string {
+    const t = this.sessionPolicies.find((x) => x.name === name);
+    if (!t) throw new Error(`agent "${this.agentName}": no session policy template "${name}"`);
+    return JSON.stringify(sessionPolicyDocument(t));
+  }
+
+  /** The ARN of the token-age policy attached to the role (stage 3+). */
+  public get tokenAgePolicyArn(): string | undefined {
+    return this.tokenAgeArn;
+  }
+
   /** Number of IAM policies (inline and managed) carrying the agent's grants. */
   public get policyCount(): number {
     return this.layout ? (this.layout.inline.length > 0 ? 1 : 0) + this.layout.managed.length : 0;
@@ -237,6 +327,8 @@ export class AgentIdentity extends Construct {
    */
   public _facts(): AgentFacts {
     const policies: PolicyDoc[] = [];
+    if (this.guardrails.length > 0) policies.push(policyDoc(this.guardrails));
+    if (this.tokenAgeArn) policies.push(tokenAgePolicy(new Date(0), this.sessionTtl));
     if (this.layout) {
       if (this.layout.inline.length > 0) policies.push(policyDoc(this.layout.inline));
       policies.push(...this.layout.managed.map(policyDoc));
@@ -258,10 +350,6 @@ export class AgentIdentity extends Construct {
   public _statements(): Statement[] {
     return this.statements;
   }
-}
-
-function isIsoDate(s: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s));
 }
 
 function roleDescription(name: string, purpose: string): string {

@@ -5,7 +5,8 @@
 import { Token } from 'cdktf';
 import { AwsLimits } from './limits';
 import { agentProblem } from './errors';
-import { policyDoc, PolicyDoc, policySize, Statement } from './policy';
+import { ConditionBlock, policyDoc, PolicyDoc, policySize, Statement } from './policy';
+import { ALLOWED_SESSION_TAGS, REQUIRED_SESSION_TAGS } from './session-tags';
 
 /** An AWS service that runs the agent and assumes its role directly. */
 export interface ServiceDelegation {
@@ -84,6 +85,11 @@ export interface TrustContext {
   readonly region: string;
   /** Account id (usually a reference to aws_caller_identity). */
   readonly accountId: string;
+  /**
+   * Require the session tags (task-id, on-behalf-of) at assume time and allow only the known tag keys (stage 3+).
+   * @default false
+   */
+  readonly requireSessionTags?: boolean;
 }
 
 /** Confused-deputy guards of the services we know: which keys each service sends when it assumes a role. */
@@ -108,19 +114,28 @@ function issuerOf(o: OidcDelegation): string | undefined {
 export function trustPolicy(d: AgentDelegation, ctx: TrustContext): PolicyDoc {
   const pattern = d.sourceIdentityPattern ?? '*';
   const statements: Statement[] = [];
+  // Who the session acts for, and (stage 3+) the task tags, required at assume time.
+  const sessionConditions = (): ConditionBlock => {
+    const c: ConditionBlock = { StringLike: { 'sts:SourceIdentity': [pattern] } };
+    if (ctx.requireSessionTags) {
+      for (const t of REQUIRED_SESSION_TAGS) c.StringLike[`aws:RequestTag/${t}`] = ['?*'];
+      c['ForAllValues:StringEquals'] = { 'aws:TagKeys': [...ALLOWED_SESSION_TAGS] };
+    }
+    return c;
+  };
   if ((d.awsPrincipals ?? []).length > 0) {
     statements.push({
       Sid: 'AssumeWithSourceIdentity', Effect: 'Allow',
       Principal: { AWS: [...new Set(d.awsPrincipals)].sort() },
       Action: SOURCE_IDENTITY_ACTIONS,
-      Condition: { StringLike: { 'sts:SourceIdentity': [pattern] } },
+      Condition: sessionConditions(),
     });
   }
   (d.thirdParties ?? []).forEach((t, i) => statements.push({
     Sid: `ThirdPartyWithExternalId${i}`, Effect: 'Allow',
     Principal: { AWS: [t.principal] },
     Action: SOURCE_IDENTITY_ACTIONS,
-    Condition: { StringEquals: { 'sts:ExternalId': [t.externalId] }, StringLike: { 'sts:SourceIdentity': [pattern] } },
+    Condition: { StringEquals: { 'sts:ExternalId': [t.externalId] }, ...sessionConditions() },
   }));
   (d.services ?? []).forEach((s, i) => {
     const guard = SERVICE_GUARDS[s.service];

@@ -75,6 +75,22 @@ export class Grant {
     ]);
   }
 
+  /**
+   * Read objects under `<prefix>/<on-behalf-of>/` only: each session reads the
+   * folder of the person it acts for (ABAC with the session tag `on-behalf-of`).
+   */
+  public static readS3PrefixOnBehalfOf(bucketArn: string, prefix: string): Grant {
+    const p = prefix.replace(/^\/+|\/+$/g, '');
+    const own = `${p}/\${aws:PrincipalTag/on-behalf-of}`;
+    return new Grant([
+      { actions: ['s3:GetObject'], resources: [`${bucketArn}/${own}/*`] },
+      {
+        actions: ['s3:ListBucket'], resources: [bucketArn],
+        conditions: [{ test: 'StringLike', variable: 's3:prefix', values: [`${own}/*`] }],
+      },
+    ]);
+  }
+
   /** Read items of a DynamoDB table and its indexes. */
   public static readDynamoItems(tableArn: string): Grant {
     return new Grant([{

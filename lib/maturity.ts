@@ -110,6 +110,41 @@ const CONTROLS: Control[] = [
     title: 'No wildcard resources where resource-level permissions exist',
     rationale: 'An action that can be scoped to a resource is scoped to one; "*" is accepted only for actions that AWS cannot scope.',
   },
+  {
+    id: 'AIAM-3.01', stage: MaturityStage.ENHANCED, risk: Risk.ABUSE_PREVENTION, scope: ControlScope.AGENT,
+    title: 'Agent expiry enforced',
+    rationale: 'An agent past its expiry is denied everything by a static aws:CurrentTime deny, with no Lambda involved; an agent without expiry states why.',
+  },
+  {
+    id: 'AIAM-3.02', stage: MaturityStage.ENHANCED, risk: Risk.ABUSE_PREVENTION, scope: ControlScope.AGENT,
+    title: 'Ephemeral credentials enforced by token age',
+    rationale: 'AssumeRole lets the caller pick a duration; a token-age policy kept current by a scheduled Lambda denies any session older than the agent TTL plus one tick.',
+  },
+  {
+    id: 'AIAM-3.03', stage: MaturityStage.ENHANCED, risk: Risk.ACCOUNTABILITY, scope: ControlScope.STACK,
+    title: 'Agent registry published',
+    rationale: 'A machine-readable registry (owner, purpose, classification, stage, role, TTL, expiry) lets tools and the SIEM resolve an agent from any log record.',
+  },
+  {
+    id: 'AIAM-3.04', stage: MaturityStage.ENHANCED, risk: Risk.ACCOUNTABILITY, scope: ControlScope.AGENT,
+    title: 'Per-task sessions only',
+    rationale: 'No service or OIDC workload assumes an agent directly; a runtime or orchestrator role assumes it per task, so every session carries a source identity and session tags.',
+  },
+  {
+    id: 'AIAM-3.05', stage: MaturityStage.ENHANCED, risk: Risk.LEAST_PRIVILEGE, scope: ControlScope.AGENT,
+    title: 'Session tags required (ABAC)',
+    rationale: 'Every session is tagged task-id and on-behalf-of at assume time, so grants can scope resources to the person the agent acts for and records name the task.',
+  },
+  {
+    id: 'AIAM-3.06', stage: MaturityStage.ENHANCED, risk: Risk.DATA_SAFEGUARDING, scope: ControlScope.AGENT,
+    title: 'Grants bound to allowed regions',
+    rationale: 'Every grant carries aws:RequestedRegion, so a stolen session cannot move data through a region nobody watches.',
+  },
+  {
+    id: 'AIAM-3.07', stage: MaturityStage.ENHANCED, risk: Risk.ABUSE_PREVENTION, scope: ControlScope.STACK,
+    title: 'Real-time detection',
+    rationale: 'EventBridge rules on CloudTrail events of agent roles flag denied calls, escalation attempts, audit tampering and sessions without source identity, to people and the SIEM.',
+  },
 ];
 
 /**
@@ -117,7 +152,7 @@ const CONTROLS: Control[] = [
  */
 export class ControlCatalog {
   /** The stages whose controls and constructs are built in this version. */
-  public static readonly BUILT_STAGES: MaturityStage[] = [MaturityStage.FOUNDATION];
+  public static readonly BUILT_STAGES: MaturityStage[] = [MaturityStage.FOUNDATION, MaturityStage.ENHANCED];
 
   /** Every control, ordered by stage then id. */
   public static all(): Control[] {

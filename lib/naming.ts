@@ -3,6 +3,7 @@
  */
 import { AwsLimits } from './limits';
 import { agentProblem, stackProblem } from './errors';
+import { isKnownRegion } from './regions';
 
 const AGENT_NAME = /^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$/;
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,15}$/;
@@ -57,7 +58,7 @@ export function validateEnvironment(environment: string): string[] {
 
 /** Problems with a region name. */
 export function validateRegion(stack: string, region: string): string[] {
-  if (!REGION.test(region || '')) {
+  if (!REGION.test(region || '') || !isKnownRegion(region)) {
     return [stackProblem(stack, 'region', `"${region}" is not an AWS region name; use one such as "us-east-1" or "eu-west-1"`)];
   }
   return [];

@@ -9,6 +9,11 @@ import { PolicyDoc, Statement } from './policy';
 import { canSetSourceIdentity, requiresSourceIdentity } from './delegation';
 import { isWildcardAction } from './grant';
 import { lookupAction, expandAction } from './iam-reference';
+import { REQUIRED_SESSION_TAGS } from './session-tags';
+import { DETECTION_RULES } from './detections';
+
+/** Detection rules a stage-3 environment must deploy (the optional ones excluded). */
+const REQUIRED_DETECTIONS = DETECTION_RULES.filter((r) => !r.optional).map((r) => r.id);
 
 /** Tag keys the library writes on every agent role. */
 export const AGENT_TAGS = {
@@ -20,7 +25,10 @@ export const AGENT_TAGS = {
   managedBy: 'agent:managed-by',
   dataClassification: 'agent:data-classification',
   expiresAt: 'agent:expires-at',
+  noExpiryReason: 'agent:no-expiry-reason',
+  sessionTtl: 'agent:session-ttl',
 };
+
 
 /** What is known about one agent identity. */
 export interface AgentFacts {
@@ -56,6 +64,10 @@ export interface StackFacts {
   readonly iamUsers: string[];
   readonly accessKeys: string[];
   readonly trails: TrailFacts[];
+  /** Whether an agent registry is published (SSM parameters and an output). */
+  readonly registry?: boolean;
+  /** Ids of the detection rules deployed for the agents. */
+  readonly detectionRuleIds?: string[];
 }
 
 /** A failed control. */
@@ -110,7 +122,33 @@ const AGENT_CHECKS: Record<string, AgentCheck> = {
     }
     return out;
   },
+  'AIAM-3.01': (a) => {
+    if (a.tags[AGENT_TAGS.expiresAt] === 'never') {
+      return a.tags[AGENT_TAGS.noExpiryReason] ? [] : ['expiresAt is "never" without a recorded reason'];
+    }
+    const enforced = statements(a.policies).some((s) => s.Effect === 'Deny' && hasKey(s, 'DateGreaterThan', 'aws:CurrentTime'));
+    return enforced ? [] : ['no expiry: set expiresAt, or expiresAt "never" with noExpiryReason'];
+  },
+  'AIAM-3.02': (a) => (statements(a.policies).some((s) => s.Effect === 'Deny' && hasKey(s, 'DateLessThan', 'aws:TokenIssueTime'))
+    ? [] : ['no token-age policy (Deny when aws:TokenIssueTime is older than the TTL) is attached']),
+  'AIAM-3.04': (a) => (a.trustPolicy.Statement ?? []).filter((s) => s.Effect === 'Allow' && (s.Principal?.Service || s.Principal?.Federated))
+    .map((s) => `${Object.values(s.Principal ?? {}).flat().join(', ')} assumes the agent directly; declare the runtime or orchestrator role in awsPrincipals and assume the agent per task`),
+  'AIAM-3.05': (a) => (a.trustPolicy.Statement ?? []).filter((s) => s.Effect === 'Allow' && s.Principal?.AWS
+    && !REQUIRED_SESSION_TAGS.every((t) => requiresKey(s, `aws:RequestTag/${t}`)))
+    .map((s) => `trust statement ${s.Sid ?? ''} does not require the session tags ${REQUIRED_SESSION_TAGS.join(', ')}`),
+  'AIAM-3.06': (a) => statements(a.policies).filter((s) => s.Effect === 'Allow' && !requiresKey(s, 'aws:RequestedRegion'))
+    .map((s) => `grant of ${([] as string[]).concat(s.Action ?? []).slice(0, 2).join(', ')} has no aws:RequestedRegion condition`),
 };
+
+function hasKey(s: Statement, op: string, key: string): boolean {
+  return Object.keys(s.Condition?.[op] ?? {}).some((k) => k.toLowerCase() === key.toLowerCase());
+}
+
+/** Whether a statement constrains `key` with a non-negated operator. */
+function requiresKey(s: Statement, key: string): boolean {
+  return Object.entries(s.Condition ?? {}).some(([op, keys]) => !/Not|IfExists|^Null$/.test(op)
+    && Object.keys(keys).some((k) => k.toLowerCase() === key.toLowerCase()));
+}
 
 const STACK_CHECKS: Record<string, StackCheck> = {
   'AIAM-2.02': (s) => [
@@ -120,6 +158,11 @@ const STACK_CHECKS: Record<string, StackCheck> = {
   'AIAM-2.08': (s) => (s.trails.some((t) => t.multiRegion && t.logFileValidation) ? [] : ['no multi-region trail with log file validation']),
   'AIAM-2.09': (s) => (s.trails.some((t) => t.kmsEncrypted && t.bucketVersioned && t.bucketKmsEncrypted && t.bucketPublicAccessBlocked && t.bucketOwnerEnforced && t.bucketTlsOnly)
     ? [] : ['no trail delivers into an encrypted, versioned, TLS-only, owner-enforced bucket with public access blocked']),
+  'AIAM-3.03': (s) => (s.registry ? [] : ['no agent registry is published']),
+  'AIAM-3.07': (s) => {
+    const missing = REQUIRED_DETECTIONS.filter((id) => !(s.detectionRuleIds ?? []).includes(id));
+    return missing.length === 0 ? [] : [`detection rules missing: ${missing.join(', ')}`];
+  },
   'AIAM-2.10': (s) => (s.trails.some((t) => t.siemQueueEncrypted && t.cloudWatchLogs) ? [] : ['no encrypted SIEM queue and CloudWatch Logs stream for the trail']),
 };
 

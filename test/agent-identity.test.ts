@@ -43,6 +43,7 @@ describe('the role', () => {
         'agent:managed-by': 'cdktf-agent-iam',
         'agent:data-classification': 'confidential',
         'agent:expires-at': '2027-06-30',
+        'agent:session-ttl': '900',
         'cost-center': 'cc-42',
       },
     });

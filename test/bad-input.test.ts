@@ -161,7 +161,7 @@ describe('delegation', () => {
 describe('tags', () => {
   test('more than 50 tags are rejected', () => {
     const tags = Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`team:tag-${i}`, 'x']));
-    expect(synthError({ tags })).toContain('agent "triage": tags: 52 tags (library tags included); IAM allows 50 per role. Remove 2 extra tags');
+    expect(synthError({ tags })).toContain('agent "triage": tags: 53 tags (library tags included); IAM allows 50 per role. Remove 3 extra tags');
   });
   test('an over-long tag key is rejected', () => {
     const key = 'k'.repeat(129);
@@ -185,7 +185,7 @@ describe('policy size', () => {
 
 describe('stack', () => {
   test('a stage that is not built yet fails with a clear error', () => {
-    expect(errorOf(() => newStack({ stage: MaturityStage.ENHANCED }))).toContain('stack "dev": stage: stage 3 (Enhanced) is not built in this version of cdktf-agent-iam; built stages: 2 (Foundation)');
+    expect(errorOf(() => newStack({ stage: MaturityStage.ADAPTIVE }))).toContain('stack "dev": stage: stage 4 (Adaptive) is not built in this version of cdktf-agent-iam; built stages: 2 (Foundation), 3 (Enhanced)');
   });
   test('the ad hoc stage is never built', () => {
     expect(errorOf(() => newStack({ stage: MaturityStage.AD_HOC }))).toContain('AD_HOC (stage 1) is what the library replaces and never builds');
@@ -212,5 +212,60 @@ describe('stack', () => {
     const stack = new TerraformStack(Testing.app(), 'plain');
     expect(errorOf(() => new AgentIdentity(stack, 'x', agentProps({ delegation: { awsPrincipals: [ORCHESTRATOR] } }))))
       .toContain('agent "triage": AgentIdentity must be created inside an AgentIamStack');
+  });
+});
+
+describe('stage 3 (Enhanced)', () => {
+  const enhanced = { stage: MaturityStage.ENHANCED };
+  const valid = { expiresAt: '2030-01-01', permissions: [Grant.readDynamoItems(TABLE)] };
+  test('a valid stage-3 agent synthesizes (the baseline)', () => {
+    expect(synthError(valid, enhanced)).toBe('');
+  });
+  test('an agent without expiry is rejected', () => {
+    expect(synthError({ permissions: [Grant.readDynamoItems(TABLE)] }, enhanced)).toContain('agent "triage": expiresAt: is required at stage 3 (Enhanced); set a date such as "2027-06-30", or "never" with noExpiryReason');
+  });
+  test('"never" without a reason is rejected', () => {
+    expect(synthError({ ...valid, expiresAt: 'never' }, enhanced)).toContain('agent "triage": noExpiryReason: is required with expiresAt "never"');
+  });
+  test('an expiry in the past is rejected', () => {
+    expect(synthError({ ...valid, expiresAt: '2020-01-01' }, enhanced)).toContain('agent "triage": expiresAt: 2020-01-01 is in the past, so the agent would be denied everything from the start');
+  });
+  test('a TTL under 900 s is rejected', () => {
+    expect(synthError({ ...valid, sessionTtl: 600 }, enhanced)).toContain('agent "triage": sessionTtl: 600 s must be between 900 s');
+  });
+  test('an unknown region name is rejected', () => {
+    expect(synthError({ ...valid, context: { allowedRegions: ['us-east-1', 'us-middle-1'] } }, enhanced))
+      .toContain('agent "triage": context.allowedRegions[1]: "us-middle-1" is not an AWS region name');
+  });
+  test('two kinds of network origin at once are rejected', () => {
+    expect(synthError({ ...valid, context: { sourceVpce: ['vpce-0a1b2c3d4e5f60718'], sourceIp: ['203.0.113.0/24'] } }, enhanced))
+      .toContain('agent "triage": context.: sets more than one of sourceVpce, sourceVpc and sourceIp');
+  });
+  test('a malformed VPC endpoint id is rejected', () => {
+    expect(synthError({ ...valid, context: { sourceVpce: ['endpoint-1'] } }, enhanced)).toContain('context.sourceVpce[0]: "endpoint-1" is not a VPC endpoint id');
+  });
+  test('a session-policy template over 2,048 characters is rejected', () => {
+    const tables = Array.from({ length: 30 }, (_, i) => `arn:aws:dynamodb:us-east-1:111122223333:table/tickets-archive-of-year-${2000 + i}`);
+    const msg = synthError({
+      ...valid,
+      permissions: [Grant.allow({ actions: ['dynamodb:GetItem'], resources: tables })],
+      sessionPolicies: [{ name: 'all-archives', permissions: [Grant.allow({ actions: ['dynamodb:GetItem'], resources: tables })] }],
+    }, enhanced);
+    expect(msg).toMatch(/agent "triage": sessionPolicies\[0\]: template "all-archives" is \d+ characters; STS accepts session policies of at most 2048/);
+  });
+  test('a session-policy template beyond the agent\'s grants is rejected', () => {
+    const msg = synthError({ ...valid, sessionPolicies: [{ name: 'write', permissions: [Grant.allow({ actions: ['dynamodb:PutItem'], resources: [TABLE] })] }] }, enhanced);
+    expect(msg).toContain('agent "triage": sessionPolicies[0].permissions: template "write" grants dynamodb:PutItem on arn:aws:dynamodb:us-east-1:111122223333:table/tickets, outside the agent\'s own grants');
+  });
+  test('a service principal assuming the agent directly fails the per-task-session control', () => {
+    const msg = synthError({ ...valid, delegation: { services: [{ service: 'ecs-tasks.amazonaws.com' }] } }, enhanced);
+    expect(msg).toContain('agent "triage": fails AIAM-3.04 (Per-task sessions only, stage 3): ecs-tasks.amazonaws.com assumes the agent directly; declare the runtime or orchestrator role in awsPrincipals and assume the agent per task');
+  });
+  test('a grant that sets a context key itself is rejected', () => {
+    const msg = synthError({ ...valid, permissions: [Grant.allow({ actions: ['dynamodb:GetItem'], resources: [TABLE], conditions: [{ test: 'StringEquals', variable: 'aws:RequestedRegion', values: ['eu-west-1'] }] })] }, enhanced);
+    expect(msg).toContain('agent "triage": permissions: a grant sets condition key "aws:RequestedRegion", which the agent\'s context also sets; set it once, in context');
+  });
+  test('a token-age tick that is not whole minutes is rejected', () => {
+    expect(errorOf(() => newStack({ ...enhanced, tokenAge: { tickSeconds: 30 } }))).toContain('stack "dev": tokenAge.tickSeconds: 30 s; EventBridge schedules run at whole minutes');
   });
 });

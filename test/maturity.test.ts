@@ -33,9 +33,9 @@ describe('the control catalog', () => {
     expect(uncheckedControls()).toEqual([]);
   });
 
-  test('only the Foundation stage is built in this version', () => {
+  test('the Foundation and Enhanced stages are built in this version', () => {
     expect(ControlCatalog.isBuilt(MaturityStage.FOUNDATION)).toBe(true);
-    expect(ControlCatalog.isBuilt(MaturityStage.ENHANCED)).toBe(false);
+    expect(ControlCatalog.isBuilt(MaturityStage.ENHANCED)).toBe(true);
     expect(ControlCatalog.isBuilt(MaturityStage.ADAPTIVE)).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ControlCatalog } from '../lib/maturity';
 import { AwsLimits } from '../lib/limits';
+import { DETECTION_RULES } from '../lib/detections';
 
 const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -26,4 +27,8 @@ test('the limits table states the enforced values', () => {
 test('the README names the two commands of the quickstart', () => {
   expect(readme).toContain('npm ci && npm start');
   expect(readme).toContain('npm test');
+});
+
+test.each(DETECTION_RULES.map((r) => [r.id, r.severity, r.title] as [string, string, string]))('the detection catalog lists %s (%s): %s', (id, severity, title) => {
+  expect(readme).toMatch(new RegExp(`\\| ${id} \\| ${severity} \\| ${String(title).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 });

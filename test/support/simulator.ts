@@ -16,6 +16,8 @@ export interface Request {
   readonly boundary?: any;
   readonly resourcePolicy?: any;
   readonly resourceAccount?: string;
+  /** A session policy passed at AssumeRole (narrows the identity policies). */
+  readonly sessionPolicy?: any;
 }
 
 /** The simulator's decision for one request; throws on a simulation error (bad input to the oracle). */
@@ -31,6 +33,7 @@ export async function decide(r: Request): Promise<Decision> {
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     resourcePolicy: r.resourcePolicy,
+    sessionPolicy: r.sessionPolicy,
     permissionBoundaryPolicies: r.boundary ? [{ name: 'boundary', policy: r.boundary }] : undefined,
   }, {});
   if (result.resultType === 'error') {

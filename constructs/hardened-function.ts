@@ -1,0 +1,111 @@
+/**
+ * HardenedFunction: how every Lambda of this library runs. A deterministic
+ * esbuild bundle shipped as a TerraformAsset, a dead-letter queue, reserved
+ * concurrency, X-Ray tracing, a KMS-encrypted log group with retention,
+ * KMS-encrypted environment variables, an alarm on errors, and an execution
+ * role holding only the statements its caller passes plus what running needs.
+ */
+import * as path from 'path';
+import { Construct } from 'constructs';
+import { AssetType, TerraformAsset } from 'cdktf';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { policyDoc, policyJson, Statement } from '../lib/policy';
+import { bundleLambda } from './lambda-bundle';
+
+/** @internal */
+export interface HardenedFunctionProps {
+  /** Function name (also names the role, log group and queue). */
+  readonly functionName: string;
+  /** Folder of the handler under lambda/ (for example `token-age`). */
+  readonly handlerDir: string;
+  readonly description: string;
+  /** KMS key for logs, environment and the dead-letter queue. */
+  readonly keyArn: string;
+  /** Statements of the execution role beyond logs, tracing, DLQ and key use. */
+  readonly statements: Statement[];
+  readonly environment?: { [key: string]: string };
+  /** @default 1 */
+  readonly reservedConcurrency?: number;
+  /** @default 60 */
+  readonly timeoutSeconds?: number;
+  /** @default 365 */
+  readonly logRetentionDays?: number;
+  /** Topic the error alarm notifies. @default - no alarm actions */
+  readonly alarmTopicArn?: string;
+}
+
+/** @internal */
+export class HardenedFunction extends Construct {
+  public readonly function: LambdaFunction;
+  public readonly role: IamRole;
+  public readonly deadLetterQueue: SqsQueue;
+  public readonly logGroup: CloudwatchLogGroup;
+  public readonly sourceCodeHash: string;
+
+  constructor(scope: Construct, id: string, props: HardenedFunctionProps) {
+    super(scope, id);
+    const { functionName: name, keyArn } = props;
+    const bundle = bundleLambda(props.handlerDir, path.join(__dirname, '..', 'lambda', props.handlerDir));
+    this.sourceCodeHash = bundle.sourceCodeHash;
+    const asset = new TerraformAsset(this, 'code', { path: bundle.zipPath, type: AssetType.FILE });
+
+    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
+      name: `/aws/lambda/${name}`, retentionInDays: props.logRetentionDays ?? 365, kmsKeyId: keyArn,
+    });
+    this.deadLetterQueue = new SqsQueue(this, 'dlq', {
+      name: `${name}-dlq`, kmsMasterKeyId: keyArn, messageRetentionSeconds: 1209600,
+    });
+    this.role = new IamRole(this, 'role', {
+      name,
+      path: '/agent-iam/',
+      description: props.description.slice(0, 1000),
+      assumeRolePolicy: policyJson(policyDoc([{
+        Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'],
+      }])),
+    });
+    new IamRolePolicy(this, 'role-policy', {
+      name: 'function',
+      role: this.role.id,
+      policy: policyJson(policyDoc([
+        ...props.statements,
+        { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${this.logGroup.arn}:log-stream:*`] },
+        { Sid: 'DeadLetter', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.deadLetterQueue.arn] },
+        { Sid: 'UseKeyForEnvAndQueue', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [keyArn] },
+        // X-Ray trace segments cannot be scoped to a resource.
+        { Sid: 'Tracing', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] },
+      ])),
+    });
+    this.function = new LambdaFunction(this, 'function', {
+      functionName: name,
+      description: props.description.slice(0, 256),
+      role: this.role.arn,
+      runtime: 'nodejs20.x',
+      handler: 'index.handler',
+      filename: asset.path,
+      sourceCodeHash: bundle.sourceCodeHash,
+      architectures: ['arm64'],
+      memorySize: 256,
+      timeout: props.timeoutSeconds ?? 60,
+      reservedConcurrentExecutions: props.reservedConcurrency ?? 1,
+      kmsKeyArn: keyArn,
+      tracingConfig: { mode: 'Active' },
+      deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
+      loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
+      environment: props.environment ? { variables: props.environment } : undefined,
+      dependsOn: [this.logGroup],
+    });
+    new CloudwatchMetricAlarm(this, 'errors', {
+      alarmName: `${name}-errors`,
+      alarmDescription: `${name} failed; its guarantee (see README) does not hold until it succeeds again`,
+      namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: name },
+      statistic: 'Sum', period: 60, evaluationPeriods: 1, threshold: 0, comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+      alarmActions: props.alarmTopicArn ? [props.alarmTopicArn] : undefined,
+    });
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Contextual access: conditions set once per agent and applied to every
+ * grant (regions, network origin, a validity window, calling service).
+ */
+import { Token } from 'cdktf';
+import { agentProblem } from './errors';
+import { isKnownRegion } from './regions';
+import { ConditionBlock, Statement } from './policy';
+
+/** Where, from where, when and through what an agent may act. Every set field applies to every grant. */
+export interface AgentContext {
+  /**
+   * Regions the agent may call (aws:RequestedRegion).
+   * @default - at stage 3 and above, the stack's region; no restriction at stage 2
+   */
+  readonly allowedRegions?: string[];
+  /**
+   * VPC endpoint ids the agent's calls must come through (aws:SourceVpce).
+   * @default - no network restriction
+   */
+  readonly sourceVpce?: string[];
+  /**
+   * VPC ids the agent's calls must come from (aws:SourceVpc).
+   * @default - no network restriction
+   */
+  readonly sourceVpc?: string[];
+  /**
+   * CIDR ranges the agent's calls must come from (aws:SourceIp; public addresses, not through VPC endpoints).
+   * @default - no network restriction
+   */
+  readonly sourceIp?: string[];
+  /**
+   * Start of the window in which the agent may act (aws:CurrentTime), ISO 8601.
+   * @default - no start
+   */
+  readonly notBefore?: string;
+  /**
+   * End of the window in which the agent may act (aws:CurrentTime), ISO 8601.
+   * @default - no end (see expiresAt for the agent's lifetime)
+   */
+  readonly notAfter?: string;
+  /**
+   * Services through which the agent must act (aws:CalledVia), for example `athena.amazonaws.com`.
+   * @default - direct calls allowed
+   */
+  readonly calledVia?: string[];
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** Whether a string is an ISO 8601 date or date-time that parses. */
+export function isIsoDate(s: string): boolean {
+  return ISO.test(s) && !Number.isNaN(Date.parse(s));
+}
+
+/** The condition block the context adds to each grant. */
+export function contextConditions(ctx: AgentContext): ConditionBlock {
+  const c: ConditionBlock = {};
+  const add = (op: string, key: string, values: string[] | undefined) => {
+    if (values && values.length > 0) {
+      c[op] = { ...(c[op] ?? {}), [key]: [...values] };
+    }
+  };
+  add('StringEquals', 'aws:RequestedRegion', ctx.allowedRegions);
+  add('StringEquals', 'aws:SourceVpce', ctx.sourceVpce);
+  add('StringEquals', 'aws:SourceVpc', ctx.sourceVpc);
+  add('IpAddress', 'aws:SourceIp', ctx.sourceIp);
+  add('DateGreaterThan', 'aws:CurrentTime', ctx.notBefore ? [ctx.notBefore] : undefined);
+  add('DateLessThan', 'aws:CurrentTime', ctx.notAfter ? [ctx.notAfter] : undefined);
+  add('ForAnyValue:StringEquals', 'aws:CalledVia', ctx.calledVia);
+  return c;
+}
+
+/** Adds the context conditions to every Allow statement. */
+export function applyContext(statements: Statement[], ctx: AgentContext): Statement[] {
+  const extra = contextConditions(ctx);
+  if (Object.keys(extra).length === 0) return statements;
+  return statements.map((s) => {
+    if (s.Effect !== 'Allow') return s;
+    const merged: ConditionBlock = { ...(s.Condition ?? {}) };
+    for (const [op, keys] of Object.entries(extra)) {
+      merged[op] = { ...(merged[op] ?? {}), ...keys };
+    }
+    return { ...s, Condition: merged };
+  });
+}
+
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
+
+/** Problems with an agent's context, and with grants that set a context key themselves. */
+export function validateContext(agent: string, ctx: AgentContext, grantConditionKeys: string[]): string[] {
+  const problems: string[] = [];
+  const f = (field: string, msg: string) => problems.push(agentProblem(agent, `context.${field}`, msg));
+  (ctx.allowedRegions ?? []).forEach((r, i) => {
+    if (!Token.isUnresolved(r) && !isKnownRegion(r)) {
+      f(`allowedRegions[${i}]`, `"${r}" is not an AWS region name; use names such as "us-east-1" or "eu-west-1"`);
+    }
+  });
+  if (ctx.allowedRegions && ctx.allowedRegions.length === 0) {
+    f('allowedRegions', 'is empty, which would deny every call; list at least one region or omit it');
+  }
+  const network = [ctx.sourceVpce, ctx.sourceVpc, ctx.sourceIp].filter((x) => x && x.length > 0).length;
+  if (network > 1) {
+    f('', 'sets more than one of sourceVpce, sourceVpc and sourceIp; a call comes through one of them, so all would have to hold at once. Choose one');
+  }
+  (ctx.sourceVpce ?? []).forEach((v, i) => { if (!Token.isUnresolved(v) && !/^vpce-[0-9a-f]{8,17}$/.test(v)) f(`sourceVpce[${i}]`, `"${v}" is not a VPC endpoint id (vpce-...)`); });
+  (ctx.sourceVpc ?? []).forEach((v, i) => { if (!Token.isUnresolved(v) && !/^vpc-[0-9a-f]{8,17}$/.test(v)) f(`sourceVpc[${i}]`, `"${v}" is not a VPC id (vpc-...)`); });
+  (ctx.sourceIp ?? []).forEach((v, i) => { if (!Token.isUnresolved(v) && !CIDR.test(v)) f(`sourceIp[${i}]`, `"${v}" is not a CIDR range such as "203.0.113.0/24"`); });
+  for (const k of ['notBefore', 'notAfter'] as const) {
+    const v = ctx[k];
+    if (v !== undefined && !isIsoDate(v)) f(k, `"${v}" is not an ISO 8601 date; write for example "2027-01-31T18:00:00Z"`);
+  }
+  if (ctx.notBefore && ctx.notAfter && isIsoDate(ctx.notBefore) && isIsoDate(ctx.notAfter) && Date.parse(ctx.notBefore) >= Date.parse(ctx.notAfter)) {
+    f('notAfter', 'is not after notBefore; the window would be empty');
+  }
+  (ctx.calledVia ?? []).forEach((v, i) => { if (!/^[a-z0-9.-]+\.amazonaws\.com$/.test(v)) f(`calledVia[${i}]`, `"${v}" is not a service principal such as "athena.amazonaws.com"`); });
+  const own = new Set(Object.values(contextConditions(ctx)).flatMap((keys) => Object.keys(keys)).map((k) => k.toLowerCase()));
+  for (const k of grantConditionKeys) {
+    if (own.has(k.toLowerCase())) {
+      problems.push(agentProblem(agent, 'permissions', `a grant sets condition key "${k}", which the agent's context also sets; set it once, in context`));
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,363 @@
+/**
+ * Real-time detection (control AIAM-3.07) as data: the catalog of detection
+ * rules (id, severity, the control it serves) and the concrete EventBridge
+ * event patterns each rule deploys for an environment. The constructs, the
+ * docs and the assessor read the catalog; the tests run every pattern against
+ * real-shaped CloudTrail records with moto's EventBridge matcher.
+ *
+ * Pure: no cdktf. Context values (account id, ARNs, bucket name) may be
+ * Terraform references or tokens, so patterns are built by concatenation
+ * only and never parse them.
+ */
+import { AUDIT_STORE_ACTIONS, AUDIT_TAMPER_ACTIONS } from './boundary';
+import { agentRoleName, agentRolePath } from './naming';
+
+/** How urgently a detection needs a human. */
+export enum Severity {
+  LOW = 'low',
+  MEDIUM = 'medium',
+  HIGH = 'high',
+  CRITICAL = 'critical',
+}
+
+/** One agent, as the detection rules see it. */
+export interface DetectionAgent {
+  /** The agent name (for example `research`); its role is `agent-<name>-<env>`. */
+  readonly name: string;
+  /** The agent role ARN, with its `/agents/<env>/` path. */
+  readonly roleArn: string;
+  /** IAM ARNs of the principals declared to assume the agent (roles, users). */
+  readonly declaredPrincipalArns: string[];
+  /** Regions the agent may act in; no region rule without them. */
+  readonly allowedRegions?: string[];
+}
+
+/** What the detection rules of one environment watch. */
+export interface DetectionContext {
+  readonly partition: string;
+  readonly accountId: string;
+  readonly environment: string;
+  /** Name of the audit trail's bucket; no bucket rule without it. */
+  readonly auditBucketName?: string;
+  /** ARN of the audit trail's KMS key; no key rule without it. */
+  readonly auditKeyArn?: string;
+  readonly agents: DetectionAgent[];
+}
+
+/** One rule of the detection catalog. */
+export interface DetectionRule {
+  /** Stable identifier, for example `DET-3.01`. */
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  /** The maturity control the rule serves. */
+  readonly controlId: string;
+  /** One pattern per agent (true) or one per environment (false). */
+  readonly perAgent: boolean;
+  /** What the rule catches, and its known blind spots. */
+  readonly description: string;
+  /** Not required by the stage check (for example it needs GuardDuty enabled). */
+  readonly optional?: boolean;
+  /**
+   * The rule matches read-only management events (AssumeRole, Get*, List*, Describe*), which
+   * EventBridge delivers only to rules in state `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`.
+   */
+  readonly readOnlyEvents: boolean;
+  /**
+   * The events come from a global service (IAM, Organizations, Account), which delivers them to
+   * EventBridge only in the partition's home region (us-east-1 in `aws`); the rule must live there.
+   */
+  readonly globalService: boolean;
+}
+
+/** An EventBridge event pattern (JSON object). */
+export type EventPattern = Record<string, unknown>;
+
+/** A rule made concrete for an environment (and, for per-agent rules, one agent). */
+export interface DetectionPattern {
+  readonly rule: DetectionRule;
+  /** The agent name, for per-agent rules. */
+  readonly agent?: string;
+  /** Short unique name within the environment, for example `det-3.09-research`; see `ruleName`. */
+  readonly name: string;
+  readonly pattern: EventPattern;
+}
+
+/** `detail-type` of every CloudTrail event on EventBridge. */
+export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
+/** `detail-type` of GuardDuty findings on EventBridge. */
+export const GUARDDUTY_DETAIL_TYPE = 'GuardDuty Finding';
+/** The rule state that also delivers read-only management events. */
+export const RULE_STATE_WITH_READ_ONLY_EVENTS = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+/** Longest EventBridge rule name. */
+export const RULE_NAME_MAX = 64;
+/** Longest event pattern EventBridge accepts by default (a quota increase allows 4096). */
+export const EVENT_PATTERN_MAX = 2048;
+
+/** The control every detection rule serves. */
+const CONTROL = 'AIAM-3.07';
+
+/**
+ * Services whose CloudTrail records carry the partition's home region as `awsRegion`, whatever
+ * region the caller works in; the region rule ignores them.
+ */
+export const GLOBAL_EVENT_SOURCES = [
+  'iam.amazonaws.com', 'organizations.amazonaws.com', 'account.amazonaws.com', 'cloudfront.amazonaws.com',
+  'route53.amazonaws.com', 'support.amazonaws.com', 'health.amazonaws.com',
+];
+
+/** IAM API name prefixes of every call that creates, changes or removes an identity, policy or credential. */
+export const IAM_WRITE_EVENT_PREFIXES = [
+  'Add', 'Attach', 'Change', 'Create', 'Deactivate', 'Delete', 'Detach', 'Enable', 'Put', 'Remove', 'Reset',
+  'Resync', 'Set', 'Tag', 'Untag', 'Update', 'Upload',
+];
+
+/** KMS calls that would destroy, disable or re-permission the audit key. */
+export const AUDIT_KEY_EVENT_NAMES = [
+  'ScheduleKeyDeletion', 'DisableKey', 'PutKeyPolicy', 'DisableKeyRotation', 'CreateGrant',
+];
+
+/** The catalog. */
+export const DETECTION_RULES: DetectionRule[] = [
+  {
+    id: 'DET-3.01', title: 'Agent call denied', severity: Severity.MEDIUM, controlId: CONTROL, perAgent: false,
+    readOnlyEvents: true, globalService: false,
+    description: 'A call by an agent session failed with AccessDenied* or (Client.)UnauthorizedOperation. One denial is '
+      + 'a hint (a grant missing, or an agent probing); bursts are alarmed by a metric filter on the trail log group.',
+  },
+  {
+    id: 'DET-3.02', title: 'IAM write attempted by an agent', severity: Severity.CRITICAL, controlId: CONTROL, perAgent: false,
+    readOnlyEvents: false, globalService: true,
+    description: 'An agent session called an IAM API that creates, changes or removes identities, policies, boundaries '
+      + 'or credentials. The boundary denies all of them, so any attempt, failed or not, is privilege escalation.',
+  },
+  {
+    id: 'DET-3.03', title: 'Agent assumed a role outside the agents path', severity: Severity.HIGH, controlId: CONTROL, perAgent: false,
+    readOnlyEvents: true, globalService: false,
+    description: 'An agent session called sts:AssumeRole on a role not under /agents/<env>/: an attempt to leave the '
+      + 'boundary by role chaining.',
+  },
+  {
+    id: 'DET-3.04', title: 'Organization or account call by an agent', severity: Severity.CRITICAL, controlId: CONTROL, perAgent: false,
+    readOnlyEvents: true, globalService: true,
+    description: 'An agent session called AWS Organizations or Account Management, reads included (reconnaissance); '
+      + 'no agent has a reason to.',
+  },
+  {
+    id: 'DET-3.05', title: 'Audit or detection tampering attempted by an agent', severity: Severity.CRITICAL, controlId: CONTROL, perAgent: false,
+    readOnlyEvents: false, globalService: false,
+    description: 'An agent session called one of the CloudTrail, CloudWatch Logs, EventBridge, GuardDuty or Config '
+      + 'actions that the boundary denies as audit tampering (StopLogging, DeleteTrail, UpdateTrail, PutEventSelectors, '
+      + 'DisableRule, DeleteDetector, ...).',
+  },
+  {
+    id: 'DET-3.06', title: 'Audit bucket tampering attempted by an agent', severity: Severity.CRITICAL, controlId: CONTROL, perAgent: false,
+    readOnlyEvents: false, globalService: false,
+    description: 'An agent session called an S3 write (bucket policy, logging, lifecycle, deletion, ...) on the audit '
+      + 'bucket. Object-level writes are seen only if the trail records S3 data events.',
+  },
+  {
+    id: 'DET-3.07', title: 'Audit key tampering attempted by an agent', severity: Severity.CRITICAL, controlId: CONTROL, perAgent: false,
+    readOnlyEvents: false, globalService: false,
+    description: 'An agent session scheduled deletion of, disabled, re-permissioned or granted on the audit KMS key. '
+      + 'The key is matched on requestParameters.keyId (when the caller passed the ARN) or on the record\'s resources '
+      + '(when it passed the key id).',
+  },
+  {
+    id: 'DET-3.08', title: 'Agent role assumed without a source identity', severity: Severity.HIGH, controlId: CONTROL, perAgent: false,
+    readOnlyEvents: true, globalService: false,
+    description: 'sts:AssumeRole of a role under /agents/<env>/ with no SourceIdentity passed and none inherited from '
+      + 'the caller\'s session: the session would not name whom the agent acts for. Trust policies deny it, so a match '
+      + 'is a misconfigured caller or a trust policy changed out of band.',
+  },
+  {
+    id: 'DET-3.09', title: 'Agent role assumed by an undeclared principal', severity: Severity.HIGH, controlId: CONTROL, perAgent: true,
+    readOnlyEvents: true, globalService: false,
+    description: 'sts:AssumeRole of the agent\'s role by a principal not declared for it: a role session whose '
+      + 'sessionIssuer.arn (the caller\'s role ARN) is not declared, or an IAM user or root whose ARN is not. '
+      + 'Cross-account callers are recorded as type AWSAccount without an ARN and are not judged here.',
+  },
+  {
+    id: 'DET-3.10', title: 'Agent acting outside its allowed regions', severity: Severity.HIGH, controlId: CONTROL, perAgent: true,
+    readOnlyEvents: true, globalService: false,
+    description: 'A call by the agent\'s role in a region it is not allowed; global services, whose records always '
+      + 'carry the home region, are ignored. EventBridge sees an event only in the region of the call, so the rule '
+      + 'must run in every enabled region (or those regions must forward CloudTrail events to it).',
+  },
+  {
+    id: 'DET-3.11', title: 'GuardDuty finding on an agent role', severity: Severity.HIGH, controlId: CONTROL, perAgent: false,
+    readOnlyEvents: false, globalService: false, optional: true,
+    description: 'A GuardDuty finding whose access key belongs to a session of an agent role (credential '
+      + 'exfiltration, anomalous behaviour). Needs GuardDuty enabled in the account.',
+  },
+];
+
+/** The ARN prefix of every agent role of the environment: `arn:<partition>:iam::<account>:role/agents/<env>/`. */
+export function agentRoleArnPrefix(ctx: DetectionContext): string {
+  return `arn:${ctx.partition}:iam::${ctx.accountId}:role${agentRolePath(ctx.environment)}`;
+}
+
+/** The caller is a session of an agent role of the environment. */
+function byAnyAgent(ctx: DetectionContext): EventPattern {
+  return { sessionContext: { sessionIssuer: { arn: [{ prefix: agentRoleArnPrefix(ctx) }] } } };
+}
+
+function cloudTrail(sources: string[], detail: EventPattern): EventPattern {
+  return { source: sources, 'detail-type': [CLOUDTRAIL_DETAIL_TYPE], detail };
+}
+
+/** Event names of the boundary's denied actions of one service (`cloudtrail:StopLogging` -> `StopLogging`). */
+function eventNamesOf(service: string, actions: string[]): string[] {
+  return actions.filter((a) => a.startsWith(`${service}:`)).map((a) => a.slice(service.length + 1));
+}
+
+/** `anything-but` a list, or "present at all" when the list is empty (EventBridge rejects empty arrays). */
+function notAnyOf(values: string[]): unknown[] {
+  return values.length > 0 ? [{ 'anything-but': values }] : [{ exists: true }];
+}
+
+type StackPattern = (ctx: DetectionContext) => EventPattern | undefined;
+type AgentPattern = (ctx: DetectionContext, agent: DetectionAgent) => EventPattern | undefined;
+
+const STACK_PATTERNS: Record<string, StackPattern> = {
+  'DET-3.01': (ctx) => ({
+    'detail-type': [CLOUDTRAIL_DETAIL_TYPE],
+    detail: {
+      userIdentity: byAnyAgent(ctx),
+      errorCode: [{ prefix: 'AccessDenied' }, 'UnauthorizedOperation', 'Client.UnauthorizedOperation'],
+    },
+  }),
+  'DET-3.02': (ctx) => cloudTrail(['aws.iam'], {
+    eventSource: ['iam.amazonaws.com'],
+    eventName: IAM_WRITE_EVENT_PREFIXES.map((p) => ({ prefix: p })),
+    userIdentity: byAnyAgent(ctx),
+  }),
+  'DET-3.03': (ctx) => cloudTrail(['aws.sts'], {
+    eventSource: ['sts.amazonaws.com'],
+    eventName: ['AssumeRole'],
+    userIdentity: byAnyAgent(ctx),
+    requestParameters: { roleArn: [{ 'anything-but': { prefix: agentRoleArnPrefix(ctx) } }] },
+  }),
+  'DET-3.04': (ctx) => cloudTrail(['aws.organizations', 'aws.account'], {
+    eventSource: ['organizations.amazonaws.com', 'account.amazonaws.com'],
+    userIdentity: byAnyAgent(ctx),
+  }),
+  'DET-3.05': (ctx) => {
+    const services = ['cloudtrail', 'logs', 'events', 'guardduty', 'config'];
+    return cloudTrail(services.map((s) => `aws.${s}`), {
+      userIdentity: byAnyAgent(ctx),
+      $or: services
+        .map((s) => ({ eventSource: [`${s}.amazonaws.com`], eventName: eventNamesOf(s, AUDIT_TAMPER_ACTIONS) }))
+        .filter((branch) => branch.eventName.length > 0),
+    });
+  },
+  'DET-3.06': (ctx) => (ctx.auditBucketName === undefined ? undefined : cloudTrail(['aws.s3'], {
+    eventSource: ['s3.amazonaws.com'],
+    // s3:Put* and friends; CloudTrail names some calls differently from the action (PutBucketLifecycle), prefixes catch both.
+    eventName: AUDIT_STORE_ACTIONS.map((a) => ({ prefix: a.replace(/^s3:/, '').replace(/\*$/, '') })),
+    userIdentity: byAnyAgent(ctx),
+    requestParameters: { bucketName: [ctx.auditBucketName] },
+  })),
+  'DET-3.07': (ctx) => (ctx.auditKeyArn === undefined ? undefined : cloudTrail(['aws.kms'], {
+    eventSource: ['kms.amazonaws.com'],
+    eventName: AUDIT_KEY_EVENT_NAMES,
+    userIdentity: byAnyAgent(ctx),
+    $or: [
+      { requestParameters: { keyId: [ctx.auditKeyArn] } },
+      { resources: { ARN: [ctx.auditKeyArn] } },
+    ],
+  })),
+  'DET-3.08': (ctx) => cloudTrail(['aws.sts'], {
+    eventSource: ['sts.amazonaws.com'],
+    eventName: ['AssumeRole'],
+    requestParameters: { roleArn: [{ prefix: agentRoleArnPrefix(ctx) }], sourceIdentity: [{ exists: false }] },
+    userIdentity: { sessionContext: { sourceIdentity: [{ exists: false }] } },
+  }),
+  'DET-3.11': (ctx) => (ctx.agents.length === 0 ? undefined : {
+    source: ['aws.guardduty'],
+    'detail-type': [GUARDDUTY_DETAIL_TYPE],
+    detail: {
+      resource: {
+        accessKeyDetails: {
+          userType: ['AssumedRole'],
+          userName: ctx.agents.map((a) => agentRoleName(a.name, ctx.environment)),
+        },
+      },
+    },
+  }),
+};
+
+const AGENT_PATTERNS: Record<string, AgentPattern> = {
+  'DET-3.09': (_ctx, agent) => cloudTrail(['aws.sts'], {
+    eventSource: ['sts.amazonaws.com'],
+    eventName: ['AssumeRole'],
+    requestParameters: { roleArn: [agent.roleArn] },
+    $or: [
+      // A role session calling AssumeRole is recorded as the session (sts ARN, no path);
+      // the role it belongs to, as declared in the trust policy, is the session issuer.
+      { userIdentity: { sessionContext: { sessionIssuer: { arn: notAnyOf(agent.declaredPrincipalArns) } } } },
+      { userIdentity: { type: ['IAMUser', 'Root'], arn: notAnyOf(agent.declaredPrincipalArns) } },
+    ],
+  }),
+  'DET-3.10': (_ctx, agent) => (!agent.allowedRegions || agent.allowedRegions.length === 0 ? undefined : {
+    'detail-type': [CLOUDTRAIL_DETAIL_TYPE],
+    detail: {
+      userIdentity: { sessionContext: { sessionIssuer: { arn: [agent.roleArn] } } },
+      awsRegion: [{ 'anything-but': agent.allowedRegions }],
+      eventSource: [{ 'anything-but': GLOBAL_EVENT_SOURCES }],
+    },
+  }),
+};
+
+/** The concrete event patterns of an environment: one per rule, or one per agent for per-agent rules. */
+export function detectionPatterns(ctx: DetectionContext): DetectionPattern[] {
+  const out: DetectionPattern[] = [];
+  for (const rule of DETECTION_RULES) {
+    const slug = rule.id.toLowerCase();
+    if (rule.perAgent) {
+      for (const agent of ctx.agents) {
+        const pattern = AGENT_PATTERNS[rule.id]?.(ctx, agent);
+        if (pattern) out.push({ rule, agent: agent.name, name: `${slug}-${agent.name}`, pattern });
+      }
+    } else {
+      const pattern = STACK_PATTERNS[rule.id]?.(ctx);
+      if (pattern) out.push({ rule, name: slug, pattern });
+    }
+  }
+  return out;
+}
+
+/**
+ * The CloudWatch Logs metric filter pattern for denied agent calls in the trail's log group
+ * (the burst alarm of DET-3.01).
+ */
+export function deniedCallsMetricFilterPattern(ctx: DetectionContext): string {
+  return `{ ($.errorCode = "AccessDenied*" || $.errorCode = "*UnauthorizedOperation") && `
+    + `$.userIdentity.sessionContext.sessionIssuer.arn = "${agentRoleArnPrefix(ctx)}*" }`;
+}
+
+/** Rule ids that have no pattern builder (a catalog entry without a pattern is a defect). */
+export function rulesWithoutPattern(): string[] {
+  return DETECTION_RULES.filter((r) => !(r.perAgent ? AGENT_PATTERNS[r.id] : STACK_PATTERNS[r.id])).map((r) => r.id);
+}
+
+/** FNV-1a, 32 bits: a short stable suffix for names that must be cut. */
+function shortHash(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * The EventBridge rule name of a detection pattern: `agent-iam-<env>-<name>`, characters outside
+ * `[.\-_A-Za-z0-9]` replaced by `-`, cut to 64 characters with a hash of the full name when longer.
+ */
+export function ruleName(environment: string, name: string): string {
+  const full = `agent-iam-${environment}-${name}`.replace(/[^.\-_A-Za-z0-9]/g, '-');
+  if (full.length <= RULE_NAME_MAX) return full;
+  const hash = shortHash(full);
+  return `${full.slice(0, RULE_NAME_MAX - hash.length - 1)}-${hash}`;
+}

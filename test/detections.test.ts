@@ -1,0 +1,456 @@
+/**
+ * Real-time detection: every event pattern of the catalog, run by moto's EventBridge matcher
+ * (test/support/match_events.py) against real-shaped CloudTrail records and GuardDuty findings:
+ * the call the rule exists for must match, its near misses must not.
+ */
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import {
+  AUDIT_KEY_EVENT_NAMES, CLOUDTRAIL_DETAIL_TYPE, DETECTION_RULES, DetectionContext, EVENT_PATTERN_MAX, EventPattern,
+  RULE_NAME_MAX, Severity, deniedCallsMetricFilterPattern, detectionPatterns, ruleName, rulesWithoutPattern,
+} from '../lib/detections';
+import { ControlCatalog } from '../lib/maturity';
+import { venvBin } from './support/engine';
+
+const ACCOUNT = '111122223333';
+const role = (name: string, p = '/') => `arn:aws:iam::${ACCOUNT}:role${p}${name}`;
+const RESEARCH = role('agent-research-dev', '/agents/dev/');
+const TRIAGE = role('agent-support-triage-dev', '/agents/dev/');
+const RESEARCH_RUNTIME = role('research-runtime');
+const ORCHESTRATOR = role('agent-orchestrator-dev'); // named like an agent, but not one: no /agents/dev/ path
+const ADMIN = role('platform-admin');
+const AUDIT_BUCKET = `agent-audit-dev-${ACCOUNT}`;
+const AUDIT_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/0b1c2d3e-4f50-4172-8394-a5b6c7d8e9f0`;
+const OTHER_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a`;
+
+const CTX: DetectionContext = {
+  partition: 'aws', accountId: ACCOUNT, environment: 'dev', auditBucketName: AUDIT_BUCKET, auditKeyArn: AUDIT_KEY,
+  agents: [
+    { name: 'research', roleArn: RESEARCH, declaredPrincipalArns: [RESEARCH_RUNTIME], allowedRegions: ['us-east-1', 'eu-west-1'] },
+    { name: 'support-triage', roleArn: TRIAGE, declaredPrincipalArns: [ORCHESTRATOR], allowedRegions: ['eu-west-1'] },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// Real-shaped records, after the CloudTrail record and EventBridge envelope AWS documents.
+
+let serial = 0;
+const uuid = () => `6f1c2a9e-${(++serial).toString(16).padStart(4, '0')}-4b1f-9f4e-5a2b8c7d9e10`;
+const roleName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+const roleId = (arn: string) => `AROA${Buffer.from(roleName(arn)).toString('hex').toUpperCase().slice(0, 17)}`;
+
+/** userIdentity of a call made with a session of `roleArn`. */
+function session(roleArn: string, sessionName: string, sourceIdentity?: string): Record<string, unknown> {
+  return {
+    type: 'AssumedRole',
+    principalId: `${roleId(roleArn)}:${sessionName}`,
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName(roleArn)}/${sessionName}`,
+    accountId: ACCOUNT,
+    accessKeyId: 'ASIAQRSTUVWXY2EXAMPLE',
+    sessionContext: {
+      sessionIssuer: { type: 'Role', principalId: roleId(roleArn), arn: roleArn, accountId: ACCOUNT, userName: roleName(roleArn) },
+      webIdFederationData: {},
+      attributes: { creationDate: '2026-03-14T09:12:07Z', mfaAuthenticated: 'false' },
+      ...(sourceIdentity ? { sourceIdentity } : {}),
+    },
+  };
+}
+const agent = (roleArn: string) => session(roleArn, 'task-42', 'alice@example.com');
+const iamUser = (name: string) => ({
+  type: 'IAMUser', principalId: 'AIDAJQABLZS4A3QDU576Q', arn: `arn:aws:iam::${ACCOUNT}:user/${name}`, accountId: ACCOUNT,
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE', userName: name,
+});
+
+interface Call {
+  readonly caller: Record<string, unknown>;
+  readonly service: string;
+  readonly eventName: string;
+  readonly region?: string;
+  readonly requestParameters?: Record<string, unknown> | null;
+  readonly responseElements?: Record<string, unknown> | null;
+  /** AccessDenied, Client.UnauthorizedOperation, ...; omitted for a successful call. */
+  readonly errorCode?: string;
+  readonly readOnly?: boolean;
+  readonly resources?: Record<string, unknown>[];
+}
+
+/** The EventBridge event of one CloudTrail management event. */
+function cloudTrailEvent(c: Call): EventPattern {
+  const region = c.region ?? 'eu-west-1';
+  const requestID = uuid();
+  return {
+    'version': '0',
+    'id': uuid(),
+    'detail-type': CLOUDTRAIL_DETAIL_TYPE,
+    'source': `aws.${c.service}`,
+    'account': ACCOUNT,
+    'time': '2026-03-14T09:26:53Z',
+    'region': region,
+    'resources': [],
+    'detail': {
+      eventVersion: '1.09',
+      userIdentity: c.caller,
+      eventTime: '2026-03-14T09:26:53Z',
+      eventSource: `${c.service}.amazonaws.com`,
+      eventName: c.eventName,
+      awsRegion: region,
+      sourceIPAddress: '203.0.113.24',
+      userAgent: `aws-sdk-js/3.654.0 ua/2.1 os/linux#5.10.226 lang/js md/nodejs#20.17.0 api/${c.service}#3.654.0`,
+      ...(c.errorCode ? {
+        errorCode: c.errorCode,
+        errorMessage: `User: ${c.caller.arn} is not authorized to perform: ${c.service}:${c.eventName} because no permissions boundary allows the ${c.service}:${c.eventName} action`,
+      } : {}),
+      requestParameters: c.requestParameters ?? null,
+      responseElements: c.errorCode ? null : (c.responseElements ?? null),
+      requestID,
+      eventID: uuid(),
+      readOnly: c.readOnly ?? false,
+      ...(c.resources ? { resources: c.resources } : {}),
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: ACCOUNT,
+      eventCategory: 'Management',
+      tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: `${c.service}.${region}.amazonaws.com` },
+    },
+  };
+}
+
+/** An sts:AssumeRole record as CloudTrail writes it. */
+function assumeRole(caller: Record<string, unknown>, roleArn: string, opts: { sourceIdentity?: string; errorCode?: string; region?: string } = {}): EventPattern {
+  return cloudTrailEvent({
+    caller, service: 'sts', eventName: 'AssumeRole', readOnly: true, region: opts.region, errorCode: opts.errorCode,
+    requestParameters: {
+      roleArn, roleSessionName: 'task-42', durationSeconds: 900,
+      ...(opts.sourceIdentity ? { sourceIdentity: opts.sourceIdentity } : {}),
+    },
+    responseElements: {
+      credentials: { accessKeyId: 'ASIAQRSTUVWXY3EXAMPLE', sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE', expiration: 'Mar 14, 2026, 9:41:53 AM' },
+      assumedRoleUser: { assumedRoleId: `${roleId(roleArn)}:task-42`, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName(roleArn)}/task-42` },
+      ...(opts.sourceIdentity ? { sourceIdentity: opts.sourceIdentity } : {}),
+    },
+    resources: [{ accountId: ACCOUNT, type: 'AWS::IAM::Role', ARN: roleArn }],
+  });
+}
+
+const secretValue = (caller: Record<string, unknown>, errorCode?: string) => cloudTrailEvent({
+  caller, service: 'secretsmanager', eventName: 'GetSecretValue', readOnly: true, errorCode,
+  requestParameters: { secretId: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:support/zendesk-token-AbC123` },
+});
+const describeTable = (caller: Record<string, unknown>, region: string) => cloudTrailEvent({
+  caller, service: 'dynamodb', eventName: 'DescribeTable', readOnly: true, region, requestParameters: { tableName: 'tickets' },
+});
+const attachRolePolicy = (caller: Record<string, unknown>) => cloudTrailEvent({
+  caller, service: 'iam', eventName: 'AttachRolePolicy', region: 'us-east-1', errorCode: 'AccessDenied',
+  requestParameters: { roleName: roleName(RESEARCH), policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+});
+const getRole = (caller: Record<string, unknown>) => cloudTrailEvent({
+  caller, service: 'iam', eventName: 'GetRole', region: 'us-east-1', readOnly: true, requestParameters: { roleName: roleName(RESEARCH) },
+});
+const listAccounts = (caller: Record<string, unknown>) => cloudTrailEvent({
+  caller, service: 'organizations', eventName: 'ListAccounts', region: 'us-east-1', readOnly: true, errorCode: 'AccessDeniedException',
+});
+const trailCall = (caller: Record<string, unknown>, eventName: string, readOnly = false) => cloudTrailEvent({
+  caller, service: 'cloudtrail', eventName, readOnly, errorCode: readOnly ? undefined : 'AccessDenied',
+  requestParameters: { name: `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/agent-audit-dev` },
+});
+const bucketCall = (caller: Record<string, unknown>, eventName: string, bucketName: string) => cloudTrailEvent({
+  caller, service: 's3', eventName, errorCode: 'AccessDenied',
+  requestParameters: { bucketName, Host: `${bucketName}.s3.eu-west-1.amazonaws.com`, [eventName === 'PutBucketPolicy' ? 'policy' : 'lifecycle']: '' },
+  resources: [{ accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${bucketName}` }],
+});
+const scheduleKeyDeletion = (caller: Record<string, unknown>, keyArn: string) => cloudTrailEvent({
+  caller, service: 'kms', eventName: 'ScheduleKeyDeletion', errorCode: 'AccessDeniedException',
+  requestParameters: { keyId: keyArn, pendingWindowInDays: 7 },
+  resources: [{ accountId: ACCOUNT, type: 'AWS::KMS::Key', ARN: keyArn }],
+});
+
+/** A GuardDuty finding on EventBridge whose access key belongs to a session of `roleArn`. */
+function guardDutyFinding(roleArn: string): EventPattern {
+  return {
+    'version': '0', 'id': uuid(), 'detail-type': 'GuardDuty Finding', 'source': 'aws.guardduty', 'account': ACCOUNT,
+    'time': '2026-03-14T09:40:11Z', 'region': 'eu-west-1', 'resources': [],
+    'detail': {
+      schemaVersion: '2.0', accountId: ACCOUNT, region: 'eu-west-1', partition: 'aws', id: '7ec6d1ab4fdc28e3f1a0example',
+      arn: `arn:aws:guardduty:eu-west-1:${ACCOUNT}:detector/12c9example/finding/7ec6d1ab4fdc28e3f1a0example`,
+      type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
+      resource: {
+        resourceType: 'AccessKey',
+        accessKeyDetails: { accessKeyId: 'ASIAQRSTUVWXY2EXAMPLE', principalId: `${roleId(roleArn)}:task-42`, userName: roleName(roleArn), userType: 'AssumedRole' },
+      },
+      service: {
+        serviceName: 'guardduty', detectorId: '12c9example', action: { actionType: 'AWS_API_CALL', awsApiCallAction: { api: 'ListBuckets', serviceName: 's3.amazonaws.com', callerType: 'Remote IP' } },
+        eventFirstSeen: '2026-03-14T09:31:02Z', eventLastSeen: '2026-03-14T09:35:40Z', archived: false, count: 1,
+      },
+      severity: 8, createdAt: '2026-03-14T09:40:11.031Z', updatedAt: '2026-03-14T09:40:11.031Z',
+      title: `Credentials for instance role ${roleName(roleArn)} used from external IP address.`,
+      description: `Credentials created exclusively for an EC2 instance using role ${roleName(roleArn)} have been used from external IP address 198.51.100.7.`,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cases: for each concrete pattern, the events that must match and the near misses.
+
+interface Expectations { readonly match: [string, EventPattern][]; readonly miss: [string, EventPattern][] }
+
+const EXPECTATIONS: Record<string, Expectations> = {
+  'det-3.01': {
+    match: [
+      ['secretsmanager:GetSecretValue by an agent, AccessDenied', secretValue(agent(RESEARCH), 'AccessDenied')],
+      ['ec2:DescribeInstances by an agent, Client.UnauthorizedOperation', cloudTrailEvent({
+        caller: agent(TRIAGE), service: 'ec2', eventName: 'DescribeInstances', readOnly: true, errorCode: 'Client.UnauthorizedOperation',
+        requestParameters: { instancesSet: {}, filterSet: {} },
+      })],
+      ['organizations:ListAccounts by an agent, AccessDeniedException', listAccounts(agent(RESEARCH))],
+    ],
+    miss: [
+      ['the same call by an agent, successful', secretValue(agent(RESEARCH))],
+      ['the same denial for a non-agent role', secretValue(session(RESEARCH_RUNTIME, 'runtime-7'), 'AccessDenied')],
+      ['a throttled call by an agent', secretValue(agent(RESEARCH), 'ThrottlingException')],
+    ],
+  },
+  'det-3.02': {
+    match: [['iam:AttachRolePolicy AdministratorAccess by an agent', attachRolePolicy(agent(RESEARCH))]],
+    miss: [
+      ['iam:GetRole by an agent (a read)', getRole(agent(RESEARCH))],
+      ['iam:AttachRolePolicy by a non-agent admin role', attachRolePolicy(session(ADMIN, 'jdoe'))],
+    ],
+  },
+  'det-3.03': {
+    match: [['an agent assuming OrganizationAccountAccessRole', assumeRole(agent(RESEARCH), role('OrganizationAccountAccessRole'), { errorCode: 'AccessDenied' })]],
+    miss: [
+      ['an agent chaining into another agent role', assumeRole(agent(RESEARCH), TRIAGE)],
+      ['a non-agent role assuming a non-agent role', assumeRole(session(ORCHESTRATOR, 'run-9'), ADMIN)],
+    ],
+  },
+  'det-3.04': {
+    match: [['organizations:ListAccounts by an agent', listAccounts(agent(TRIAGE))]],
+    miss: [['organizations:ListAccounts by a non-agent admin role', listAccounts(session(ADMIN, 'jdoe'))]],
+  },
+  'det-3.05': {
+    match: [
+      ['cloudtrail:StopLogging by an agent', trailCall(agent(RESEARCH), 'StopLogging')],
+      ['events:DisableRule by an agent', cloudTrailEvent({
+        caller: agent(TRIAGE), service: 'events', eventName: 'DisableRule', errorCode: 'AccessDeniedException',
+        requestParameters: { name: 'agent-iam-dev-det-3.05', eventBusName: 'default' },
+      })],
+    ],
+    miss: [
+      ['cloudtrail:StopLogging by a non-agent admin role', trailCall(session(ADMIN, 'jdoe'), 'StopLogging')],
+      ['cloudtrail:LookupEvents by an agent (a read)', trailCall(agent(RESEARCH), 'LookupEvents', true)],
+    ],
+  },
+  'det-3.06': {
+    match: [
+      ['s3:PutBucketPolicy on the audit bucket by an agent', bucketCall(agent(RESEARCH), 'PutBucketPolicy', AUDIT_BUCKET)],
+      ['s3 PutBucketLifecycle on the audit bucket by an agent', bucketCall(agent(TRIAGE), 'PutBucketLifecycle', AUDIT_BUCKET)],
+    ],
+    miss: [
+      ['s3:PutBucketPolicy on another bucket by an agent', bucketCall(agent(RESEARCH), 'PutBucketPolicy', 'research-scratch-dev')],
+      ['s3:PutBucketPolicy on the audit bucket by a non-agent admin role', bucketCall(session(ADMIN, 'jdoe'), 'PutBucketPolicy', AUDIT_BUCKET)],
+    ],
+  },
+  'det-3.07': {
+    match: [['kms:ScheduleKeyDeletion of the audit key (by ARN) by an agent', scheduleKeyDeletion(agent(RESEARCH), AUDIT_KEY)]],
+    miss: [
+      ['kms:ScheduleKeyDeletion of another key by an agent', scheduleKeyDeletion(agent(RESEARCH), OTHER_KEY)],
+      ['kms:ScheduleKeyDeletion of the audit key by a non-agent admin role', scheduleKeyDeletion(session(ADMIN, 'jdoe'), AUDIT_KEY)],
+    ],
+  },
+  'det-3.08': {
+    match: [
+      ['the orchestrator assuming an agent without a source identity', assumeRole(session(ORCHESTRATOR, 'run-9'), TRIAGE, { errorCode: 'AccessDenied' })],
+      ['an IAM user assuming an agent without a source identity', assumeRole(iamUser('ci-bot'), RESEARCH, { errorCode: 'AccessDenied' })],
+    ],
+    miss: [
+      ['the orchestrator assuming an agent with a source identity', assumeRole(session(ORCHESTRATOR, 'run-9'), TRIAGE, { sourceIdentity: 'alice@example.com' })],
+      ['a session that already carries a source identity chaining into an agent', assumeRole(agent(RESEARCH), TRIAGE)],
+      ['the orchestrator assuming a non-agent role without a source identity', assumeRole(session(ORCHESTRATOR, 'run-9'), ADMIN)],
+    ],
+  },
+  'det-3.09-research': {
+    match: [
+      ['an undeclared role assuming the research agent', assumeRole(session(role('ci-deployer'), 'gha-311'), RESEARCH, { sourceIdentity: 'alice@example.com', errorCode: 'AccessDenied' })],
+      ['an IAM user assuming the research agent', assumeRole(iamUser('ci-bot'), RESEARCH, { sourceIdentity: 'ci-bot', errorCode: 'AccessDenied' })],
+    ],
+    miss: [
+      // The caller is recorded as the session ARN (arn:aws:sts::...:assumed-role/research-runtime/runtime-7),
+      // never as the declared role ARN; only sessionIssuer.arn names the declared role.
+      ['its declared runtime role assuming it', assumeRole(session(RESEARCH_RUNTIME, 'runtime-7'), RESEARCH, { sourceIdentity: 'alice@example.com' })],
+      ['an undeclared role assuming another agent', assumeRole(session(role('ci-deployer'), 'gha-311'), TRIAGE, { sourceIdentity: 'alice@example.com' })],
+    ],
+  },
+  'det-3.09-support-triage': {
+    match: [['the research runtime (declared for research only) assuming support-triage', assumeRole(session(RESEARCH_RUNTIME, 'runtime-7'), TRIAGE, { sourceIdentity: 'alice@example.com' })]],
+    miss: [['its declared orchestrator assuming it', assumeRole(session(ORCHESTRATOR, 'run-9'), TRIAGE, { sourceIdentity: 'alice@example.com' })]],
+  },
+  'det-3.10-research': {
+    match: [['dynamodb:DescribeTable by research in us-west-2', describeTable(agent(RESEARCH), 'us-west-2')]],
+    miss: [
+      ['the same call in an allowed region', describeTable(agent(RESEARCH), 'eu-west-1')],
+      ['the same call by a non-agent role in us-west-2', describeTable(session(ADMIN, 'jdoe'), 'us-west-2')],
+    ],
+  },
+  'det-3.10-support-triage': {
+    match: [['dynamodb:DescribeTable by support-triage in us-east-1', describeTable(agent(TRIAGE), 'us-east-1')]],
+    miss: [
+      ['the same call in eu-west-1', describeTable(agent(TRIAGE), 'eu-west-1')],
+      ['iam:GetRole, a global service always recorded in us-east-1', getRole(agent(TRIAGE))],
+      ['research (allowed us-east-1) in us-east-1', describeTable(agent(RESEARCH), 'us-east-1')],
+    ],
+  },
+  'det-3.11': {
+    match: [['a credential-exfiltration finding on the research agent role', guardDutyFinding(RESEARCH)]],
+    miss: [['the same finding on agent-orchestrator-dev, a non-agent role named like one', guardDutyFinding(ORCHESTRATOR)]],
+  },
+};
+
+// An agent declared with no principal ARNs (a service- or OIDC-only trust): any AssumeRole by a role session is undeclared.
+const LONE_CTX: DetectionContext = {
+  partition: 'aws', accountId: ACCOUNT, environment: 'dev',
+  agents: [{ name: 'batch', roleArn: role('agent-batch-dev', '/agents/dev/'), declaredPrincipalArns: [] }],
+};
+const LONE_EXPECTATIONS: Record<string, Expectations> = {
+  'det-3.09-batch': {
+    match: [['any role session assuming an agent with no declared principal ARNs', assumeRole(session(RESEARCH_RUNTIME, 'runtime-7'), role('agent-batch-dev', '/agents/dev/'), { sourceIdentity: 'alice@example.com' })]],
+    miss: [['an AWS service assuming it (no principal ARN recorded)', assumeRole({ type: 'AWSService', invokedBy: 'ecs-tasks.amazonaws.com' }, role('agent-batch-dev', '/agents/dev/'))]],
+  },
+};
+
+interface Case { readonly title: string; readonly pattern: EventPattern; readonly event: EventPattern; readonly expected: boolean }
+
+function casesOf(ctx: DetectionContext, expectations: Record<string, Expectations>, only?: string[]): Case[] {
+  const out: Case[] = [];
+  for (const p of detectionPatterns(ctx).filter((x) => !only || only.includes(x.name))) {
+    const e = expectations[p.name];
+    if (!e) throw new Error(`pattern ${p.name} has no test events; add a must-match and a near miss`);
+    for (const [title, event] of e.match) out.push({ title: `${p.name} (${p.rule.title}) matches ${title}`, pattern: p.pattern, event, expected: true });
+    for (const [title, event] of e.miss) out.push({ title: `${p.name} (${p.rule.title}) ignores ${title}`, pattern: p.pattern, event, expected: false });
+  }
+  return out;
+}
+
+const CASES: Case[] = [...casesOf(CTX, EXPECTATIONS), ...casesOf(LONE_CTX, LONE_EXPECTATIONS, ['det-3.09-batch'])];
+
+/** moto's verdict for every case, in one run of the venv's python. */
+function motoMatches(cases: Case[]): boolean[] {
+  const run = spawnSync(venvBin('python'), [path.join(__dirname, 'support', 'match_events.py')], {
+    input: JSON.stringify({ cases: cases.map((c) => ({ pattern: c.pattern, event: c.event })) }),
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (run.status !== 0) throw new Error(`match_events.py failed (${run.status}): ${run.stderr || run.error}`);
+  const out = JSON.parse(run.stdout) as boolean[];
+  if (out.length !== cases.length) throw new Error(`match_events.py answered ${out.length} of ${cases.length} cases`);
+  return out;
+}
+
+describe('each detection pattern, judged by moto\'s EventBridge matcher', () => {
+  let verdicts: boolean[];
+  beforeAll(() => {
+    verdicts = motoMatches(CASES);
+  });
+
+  test('every concrete pattern has test events', () => {
+    expect(Object.keys(EXPECTATIONS).sort()).toEqual(detectionPatterns(CTX).map((p) => p.name).sort());
+  });
+
+  test.each(CASES.map((c, i) => [c.title, i] as const))('%s', (_title, i) => {
+    expect(verdicts[i]).toBe(CASES[i]!.expected);
+  });
+});
+
+describe('the detection catalog', () => {
+  test('every rule has an id, a title, a severity, a known control and a description', () => {
+    for (const r of DETECTION_RULES) {
+      expect(r.id).toMatch(/^DET-3\.\d{2}$/);
+      expect(r.title.length).toBeGreaterThan(10);
+      expect(Object.values(Severity)).toContain(r.severity);
+      expect(r.controlId).toBe('AIAM-3.07');
+      expect(() => ControlCatalog.get(r.controlId)).not.toThrow();
+      expect(r.description.length).toBeGreaterThan(40);
+    }
+    const ids = DETECTION_RULES.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(rulesWithoutPattern()).toEqual([]);
+  });
+
+  test('only the GuardDuty rule is optional', () => {
+    expect(DETECTION_RULES.filter((r) => r.optional).map((r) => r.id)).toEqual(['DET-3.11']);
+  });
+
+  test('every rule has at least one concrete pattern in an environment where it applies', () => {
+    const names = detectionPatterns(CTX);
+    for (const r of DETECTION_RULES) {
+      const mine = names.filter((p) => p.rule.id === r.id);
+      expect(mine.length).toBe(r.perAgent ? CTX.agents.length : 1);
+      for (const p of mine) expect(p.agent !== undefined).toBe(r.perAgent);
+    }
+  });
+
+  test('rules that need data they are not given are skipped, not emitted with empty filters', () => {
+    const bare: DetectionContext = { partition: 'aws', accountId: ACCOUNT, environment: 'dev', agents: [{ name: 'research', roleArn: RESEARCH, declaredPrincipalArns: [RESEARCH_RUNTIME] }] };
+    const ids = detectionPatterns(bare).map((p) => p.rule.id);
+    expect(ids).not.toContain('DET-3.06'); // no audit bucket
+    expect(ids).not.toContain('DET-3.07'); // no audit key
+    expect(ids).not.toContain('DET-3.10'); // no allowed regions
+    expect(detectionPatterns({ ...bare, agents: [] }).map((p) => p.rule.id)).toEqual(['DET-3.01', 'DET-3.02', 'DET-3.03', 'DET-3.04', 'DET-3.05', 'DET-3.08']);
+  });
+
+  test('the audit key rule also matches the key by the record\'s resources, for callers that pass a key id (moto cannot match inside arrays of objects)', () => {
+    const p = detectionPatterns(CTX).find((x) => x.rule.id === 'DET-3.07')!.pattern as { detail: { eventName: string[]; $or: unknown[] } };
+    expect(p.detail.eventName).toEqual(AUDIT_KEY_EVENT_NAMES);
+    expect(p.detail.$or).toContainEqual({ resources: { ARN: [AUDIT_KEY] } });
+  });
+
+  test('patterns fit EventBridge\'s default size and survive JSON.stringify', () => {
+    for (const p of detectionPatterns(CTX)) {
+      const json = JSON.stringify(p.pattern);
+      expect(JSON.parse(json)).toEqual(p.pattern);
+      expect(json.length).toBeLessThanOrEqual(EVENT_PATTERN_MAX);
+    }
+  });
+
+  test('Terraform references and tokens pass into the patterns verbatim', () => {
+    const refs: DetectionContext = {
+      partition: '${data.aws_partition.current.partition}', accountId: '${data.aws_caller_identity.current.account_id}', environment: 'dev',
+      auditBucketName: '${aws_s3_bucket.audit.bucket}', auditKeyArn: '${TfToken[TOKEN.42]}',
+      agents: [{ name: 'research', roleArn: '${aws_iam_role.agent_research.arn}', declaredPrincipalArns: ['${aws_iam_role.runtime.arn}'], allowedRegions: ['eu-west-1'] }],
+    };
+    const json = JSON.stringify(detectionPatterns(refs).map((p) => p.pattern));
+    for (const s of ['arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/agents/dev/',
+      '${aws_s3_bucket.audit.bucket}', '${TfToken[TOKEN.42]}', '${aws_iam_role.agent_research.arn}', '${aws_iam_role.runtime.arn}']) {
+      expect(json).toContain(JSON.stringify(s).slice(1, -1));
+    }
+  });
+
+  test('the denied-calls metric filter watches AccessDenied* and *UnauthorizedOperation of agent sessions', () => {
+    expect(deniedCallsMetricFilterPattern(CTX)).toBe(
+      '{ ($.errorCode = "AccessDenied*" || $.errorCode = "*UnauthorizedOperation") && '
+      + '$.userIdentity.sessionContext.sessionIssuer.arn = "arn:aws:iam::111122223333:role/agents/dev/*" }');
+  });
+});
+
+describe('rule names', () => {
+  const VALID = new RegExp(`^[.\\-_A-Za-z0-9]{1,${RULE_NAME_MAX}}$`);
+
+  test('are unique and valid EventBridge names', () => {
+    const names = detectionPatterns(CTX).map((p) => ruleName(CTX.environment, p.name));
+    expect(names).toContain('agent-iam-dev-det-3.09-support-triage');
+    for (const n of names) expect(n).toMatch(VALID);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  test('stay unique and within 64 characters for the longest agent and environment names', () => {
+    const env = 'staging-eu-west1';
+    const long = (suffix: string) => `customer-support-triage-escalations-${suffix}`; // role agent-<43>-<16> = 64 characters
+    const ctx: DetectionContext = {
+      ...CTX, environment: env,
+      agents: ['tier1a', 'tier1b'].map((s) => ({ name: long(s), roleArn: role(`agent-${long(s)}-${env}`, `/agents/${env}/`), declaredPrincipalArns: [ORCHESTRATOR], allowedRegions: ['eu-west-1'] })),
+    };
+    const names = detectionPatterns(ctx).map((p) => ruleName(env, p.name));
+    for (const n of names) expect(n).toMatch(VALID);
+    expect(new Set(names).size).toBe(names.length);
+    expect(ruleName(env, 'det-3.09-x/y z')).toBe(`agent-iam-${env}-det-3.09-x-y-z`);
+  });
+});

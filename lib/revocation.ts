@@ -1,0 +1,58 @@
+/**
+ * Revocation: the policy documents and the event shapes of stage 4. One
+ * source for the revoker Lambda, the constructs, the CLI, the assessor and
+ * the tests.
+ */
+import { policyDoc, PolicyDoc } from './policy';
+
+/** Inline policy that revokes live sessions: the name and shape the AWS console uses. */
+export const REVOCATION_POLICY_NAME = 'AWSRevokeOlderSessions';
+
+/** Inline policy that makes every session of a quarantined agent useless until a person restores it. */
+export const QUARANTINE_POLICY_NAME = 'AgentIamQuarantine';
+
+/** Deny everything to sessions issued before `revokedBefore` (ISO 8601, UTC). */
+export function revocationPolicy(revokedBefore: string): PolicyDoc {
+  return policyDoc([{
+    Effect: 'Deny',
+    Action: ['*'],
+    Resource: ['*'],
+    Condition: { DateLessThan: { 'aws:TokenIssueTime': [revokedBefore] } },
+  }]);
+}
+
+/** Deny everything, with no time condition: new sessions are useless too. */
+export function quarantinePolicy(): PolicyDoc {
+  return policyDoc([{ Sid: 'QuarantinedUntilRestored', Effect: 'Deny', Action: ['*'], Resource: ['*'] }]);
+}
+
+/** What a revocation request asks for. */
+export type RevocationAction = 'revoke' | 'quarantine' | 'restore';
+
+/**
+ * The revoker's input. EventBridge detection rules deliver
+ * `{ kind: 'detection', ruleId, severity, event: <the original EventBridge event> }` (an input
+ * transformer wraps the event); the kill switch and the risk Lambda send the other kinds.
+ */
+export type RevocationRequest =
+  | { kind: 'detection'; ruleId: string; severity: string; event: any }
+  | { kind: 'manual'; action: RevocationAction; agent: string; reason: string; actor: string; requestId: string; time?: string }
+  | { kind: 'risk'; agent: string; score: number; band: string; eventId: string; time: string; reason: string };
+
+/** What the revoker answers (synchronous invocations, such as the kill switch). */
+export interface RevocationResult {
+  readonly agent: string;
+  readonly action: RevocationAction;
+  /** revoked/quarantined/restored: the policy changed; unchanged: an equal or newer revocation was already in force. */
+  readonly outcome: 'revoked' | 'quarantined' | 'restored' | 'unchanged';
+  readonly revokedBefore?: string;
+  readonly quarantined: boolean;
+  readonly eventId: string;
+}
+
+/** Severities whose detections revoke live sessions; critical ones also quarantine. */
+export const REVOKING_SEVERITIES = ['high', 'critical'];
+export const QUARANTINING_SEVERITIES = ['critical'];
+
+/** Ledger (DynamoDB) layout: partition key `agent`, sort key `sk`. */
+export const LEDGER_KEYS = { partition: 'agent', sort: 'sk', state: 'STATE', eventPrefix: 'EVENT#' };

@@ -1,0 +1,33 @@
+/**
+ * Risk per agent: detection events add weighted points by severity, points
+ * decay over time, and the current score falls in a band that decides what the
+ * credential broker hands out.
+ */
+
+/** Points a detection of each severity adds. */
+export const SEVERITY_POINTS: Record<string, number> = { low: 1, medium: 5, high: 20, critical: 50 };
+
+/** Half-life of risk points, seconds. */
+export const RISK_HALF_LIFE_SECONDS = 3600;
+
+/** Score at which the band is elevated, and high. */
+export const RISK_THRESHOLDS = { elevated: 10, high: 40 };
+
+/** The broker's answer to a risk level. */
+export type RiskBand = 'low' | 'elevated' | 'high';
+
+/** A score decayed from `at` to `now`. */
+export function decayedScore(score: number, at: Date, now: Date, halfLifeSeconds = RISK_HALF_LIFE_SECONDS): number {
+  const dt = Math.max(0, (now.getTime() - at.getTime()) / 1000);
+  return score * Math.pow(0.5, dt / halfLifeSeconds);
+}
+
+/** The band of a score. */
+export function riskBand(score: number, thresholds = RISK_THRESHOLDS): RiskBand {
+  if (score >= thresholds.high) return 'high';
+  if (score >= thresholds.elevated) return 'elevated';
+  return 'low';
+}
+
+/** Risk table layout: partition key `agent`, sort key `sk` (`RISK`, `APPROVAL#<time>`). */
+export const RISK_KEYS = { partition: 'agent', sort: 'sk', risk: 'RISK', approvalPrefix: 'APPROVAL#' };

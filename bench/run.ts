@@ -14,6 +14,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
+import { revocationBench } from './revocation';
 import * as path from 'path';
 import { RESULT_MARKER } from './report';
 
@@ -105,8 +106,10 @@ function fmt(x: number, digits: number): string {
   return x.toFixed(digits);
 }
 
-function main(): void {
-  const sizes = parseSizes(process.argv.slice(2));
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const skipRevocation = args.includes('--no-revocation');
+  const sizes = parseSizes(args.filter((a) => !a.startsWith('--')));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-iam-bench-'));
   const rows: Row[] = [];
   try {
@@ -170,6 +173,10 @@ function main(): void {
   lines.push(verdict);
 
   const env = `Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${os.platform()} ${os.release()}`;
+  if (!skipRevocation) {
+    process.stderr.write('revocation benchmark against moto ...\n');
+    lines.push('', await revocationBench());
+  }
   const text = lines.join('\n');
   process.stdout.write(`\n${text}\n\n${env}\n`);
   const outDir = path.join(__dirname, 'out');
@@ -178,4 +185,7 @@ function main(): void {
   process.stdout.write(`Written to ${path.relative(ROOT, path.join(outDir, 'results.md'))}\n`);
 }
 
-main();
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).message}\n`);
+  process.exit(1);
+});

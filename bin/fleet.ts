@@ -1,7 +1,7 @@
 /**
  * The built-in example fleet: three agents a team would really run, declared
  * per environment. dev runs at stage 2 (Foundation), staging at stage 3
- * (Enhanced), so a reader sees the stages side by side.
+ * (Enhanced) and prod at stage 4 (Adaptive), so a reader sees the stages side by side.
  */
 import { App } from 'cdktf';
 import { AgentIamStack, StateBackendOptions } from '../constructs/agent-iam-stack';
@@ -63,7 +63,7 @@ export function exampleAgents(env: FleetEnvironment): AgentIdentityProps[] {
       },
     ];
   }
-  // Stage 3: every session is per task (runtimes assume the agent with a source identity and
+  // Stages 3 and 4: every session is per task (runtimes assume the agent with a source identity and
   // session tags), grants are bound to the region, agents expire, and brokers get templates.
   return [
     {
@@ -116,13 +116,14 @@ export function stateBackendFromEnv(): StateBackendOptions | undefined {
   return { bucket, region: process.env.AGENT_IAM_STATE_REGION, keyPrefix: process.env.AGENT_IAM_STATE_KEY_PREFIX };
 }
 
-/** The example environments: dev at Foundation, staging at Enhanced. */
+/** The example environments: dev at Foundation, staging at Enhanced, prod at Adaptive. */
 export function exampleEnvironments(): FleetEnvironment[] {
   const accountId = process.env.AGENT_IAM_ACCOUNT_ID ?? '111122223333';
   const region = process.env.AGENT_IAM_REGION ?? 'us-east-1';
   return [
     { environment: 'dev', stage: MaturityStage.FOUNDATION, region, accountId },
     { environment: 'staging', stage: MaturityStage.ENHANCED, region, accountId },
+    { environment: 'prod', stage: MaturityStage.ADAPTIVE, region, accountId },
   ];
 }
 
@@ -135,5 +136,8 @@ export function buildExampleApp(app: App): AgentIamStack[] {
     region: env.region,
     stateBackend: backend,
     agents: exampleAgents(env),
+    adaptive: env.stage === MaturityStage.ADAPTIVE
+      ? { breakGlassRoleArns: [`arn:aws:iam::${env.accountId}:role/agent-break-glass-${env.environment}`] }
+      : undefined,
   }));
 }

@@ -12,9 +12,11 @@ import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-lo
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { GuarddutyDetector } from '@cdktf/provider-aws/lib/guardduty-detector';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
-import { Annotations } from 'cdktf';
-import { DetectionContext, detectionPatterns, deniedCallsMetricFilterPattern, ruleName, RULE_STATE_WITH_READ_ONLY_EVENTS } from '../lib/detections';
+import { Annotations, Lazy } from 'cdktf';
+import { DETECTION_RULES, DetectionContext, DetectionRule, detectionPatterns, deniedCallsMetricFilterPattern, ruleName, RULE_STATE_WITH_READ_ONLY_EVENTS } from '../lib/detections';
 import { policyDoc, policyJson } from '../lib/policy';
 
 /** @internal */
@@ -36,11 +38,23 @@ export interface AgentDetectionProps {
   readonly enableGuardDuty?: boolean;
 }
 
+/** @internal A Lambda that receives detections, wrapped as `{ kind: 'detection', ruleId, severity, event }`. */
+export interface DetectionLambdaTarget {
+  readonly id: string;
+  readonly function: LambdaFunction;
+  /** Severities routed to this target. */
+  readonly severities: string[];
+}
+
 /** @internal */
 export class AgentDetection extends Construct {
   public readonly topic: SnsTopic;
   private readonly rules: string[] = [];
   private readonly ruleIdsDeployed = new Set<string>();
+  private readonly created: { rule: CloudwatchEventRule; id: string; severity: string; name: string }[] = [];
+  private readonly lambdaTargets: DetectionLambdaTarget[] = [];
+  private readonly wired = new Map<string, Set<string>>();
+  private readonly agents: DetectionContext['agents'][number][] = [];
 
   private readonly props: AgentDetectionProps;
 
@@ -79,34 +93,83 @@ export class AgentDetection extends Construct {
       new GuarddutyDetector(this, 'guardduty', { enable: true, findingPublishingFrequency: 'FIFTEEN_MINUTES' });
     }
     this.addRules(detectionPatterns({ ...props.context, agents: [] }).filter((p) => !p.agent));
+    if (props.guardDutyFindings) {
+      // DET-3.11 names every agent role in one pattern: resolved once all agents are registered.
+      const rule = DETECTION_RULES.find((r) => r.id === 'DET-3.11')!;
+      this.addRule(rule, 'guardduty-findings', undefined, Lazy.stringValue({
+        produce: () => JSON.stringify(detectionPatterns({ ...props.context, agents: this.agents }).find((p) => p.rule.id === rule.id)?.pattern
+          ?? { source: ['aws.guardduty'], 'detail-type': ['GuardDuty Finding'], detail: { resource: { accessKeyDetails: { userName: ['no-agent-registered'] } } } }),
+      }));
+    }
   }
 
   /** Adds the per-agent rules of one agent. */
   public addAgent(agent: DetectionContext['agents'][number]): void {
+    this.agents.push(agent);
     this.addRules(detectionPatterns({ ...this.props.context, agents: [agent] }).filter((p) => p.agent));
   }
 
   private addRules(patterns: ReturnType<typeof detectionPatterns>): void {
-    for (const p of patterns.filter((x) => this.props.guardDutyFindings || !x.rule.optional)) {
-      const name = ruleName(this.props.environment, p.name);
-      const rule = new CloudwatchEventRule(this, `rule-${p.name}`, {
-        name,
-        description: `${p.rule.id} [${p.rule.severity}] ${p.rule.title}${p.agent ? ` (agent ${p.agent})` : ''}`.slice(0, 512),
-        eventPattern: JSON.stringify(p.pattern),
-        // Read-only management events (AssumeRole, Get*, List*) reach rules only in this state.
-        state: p.rule.readOnlyEvents ? RULE_STATE_WITH_READ_ONLY_EVENTS : 'ENABLED',
-        tags: { 'agent-iam:detection': p.rule.id, 'agent-iam:severity': p.rule.severity },
-      });
-      new CloudwatchEventTarget(this, `rule-${p.name}-people`, { rule: rule.name, arn: this.topic.arn, targetId: 'people' });
-      new CloudwatchEventTarget(this, `rule-${p.name}-siem`, { rule: rule.name, arn: this.props.siemQueueArn, targetId: 'siem' });
-      if (p.rule.globalService && this.props.region !== 'us-east-1') {
-        Annotations.of(rule).addWarning(`${p.rule.id}: events of global services (IAM, Organizations) reach EventBridge only in us-east-1; `
-          + 'this rule in ' + this.props.region + ' will not see them. Deploy the environment in us-east-1 or forward us-east-1 events to this bus. '
-          + 'The trail\'s CloudWatch Logs metric filter still counts denied calls from every region.');
-      }
-      this.rules.push(name);
-      this.ruleIdsDeployed.add(p.rule.id);
+    for (const p of patterns.filter((x) => !x.rule.optional)) {
+      this.addRule(p.rule, p.name, p.agent, JSON.stringify(p.pattern));
     }
+  }
+
+  private addRule(r: DetectionRule, patternName: string, agent: string | undefined, eventPattern: string): void {
+    const name = ruleName(this.props.environment, patternName);
+    const rule = new CloudwatchEventRule(this, `rule-${patternName}`, {
+      name,
+      description: `${r.id} [${r.severity}] ${r.title}${agent ? ` (agent ${agent})` : ''}`.slice(0, 512),
+      eventPattern,
+      // Read-only management events (AssumeRole, Get*, List*) reach rules only in this state.
+      state: r.readOnlyEvents ? RULE_STATE_WITH_READ_ONLY_EVENTS : 'ENABLED',
+      tags: { 'agent-iam:detection': r.id, 'agent-iam:severity': r.severity },
+    });
+    new CloudwatchEventTarget(this, `rule-${patternName}-people`, { rule: rule.name, arn: this.topic.arn, targetId: 'people' });
+    new CloudwatchEventTarget(this, `rule-${patternName}-siem`, { rule: rule.name, arn: this.props.siemQueueArn, targetId: 'siem' });
+    const created = { rule, id: r.id, severity: r.severity, name: patternName };
+    this.created.push(created);
+    for (const t of this.lambdaTargets) this.wire(created, t);
+    if (r.globalService && this.props.region !== 'us-east-1') {
+      Annotations.of(rule).addWarning(`${r.id}: events of global services (IAM, Organizations) reach EventBridge only in us-east-1; `
+        + 'this rule in ' + this.props.region + ' will not see them. Deploy the environment in us-east-1 or forward us-east-1 events to this bus. '
+        + 'The trail\'s CloudWatch Logs metric filter still counts denied calls from every region.');
+    }
+    this.rules.push(name);
+    this.ruleIdsDeployed.add(r.id);
+  }
+
+  /** Routes the rules of the given severities (existing and future ones) to a Lambda. */
+  public addLambdaTarget(target: DetectionLambdaTarget): void {
+    this.lambdaTargets.push(target);
+    for (const c of this.created) this.wire(c, target);
+  }
+
+  /** Catalog ids of the rules routed to a Lambda target. */
+  public wiredRuleIds(targetId: string): string[] {
+    return [...(this.wired.get(targetId) ?? [])].sort();
+  }
+
+  private wire(c: { rule: CloudwatchEventRule; id: string; severity: string; name: string }, t: DetectionLambdaTarget): void {
+    if (!t.severities.includes(c.severity)) return;
+    new CloudwatchEventTarget(this, `rule-${c.name}-${t.id}`, {
+      rule: c.rule.name,
+      arn: t.function.arn,
+      targetId: t.id,
+      inputTransformer: {
+        inputPaths: {},
+        inputTemplate: `{"kind":"detection","ruleId":"${c.id}","severity":"${c.severity}","event":<aws.events.event>}`,
+      },
+    });
+    new LambdaPermission(this, `rule-${c.name}-${t.id}-permission`, {
+      statementId: `detection-${c.name}`.slice(0, 100),
+      action: 'lambda:InvokeFunction',
+      functionName: t.function.functionName,
+      principal: 'events.amazonaws.com',
+      sourceArn: c.rule.arn,
+    });
+    if (!this.wired.has(t.id)) this.wired.set(t.id, new Set());
+    this.wired.get(t.id)!.add(c.id);
   }
 
   /** Names of the deployed rules. */

@@ -17,6 +17,8 @@ export interface AgentIamContext {
   registerAgent(agent: IConstruct): void;
   /** The ARN of the token-age policy for a TTL (stage 3+), created on first request. */
   tokenAgePolicyArn(ttlSeconds: number): string;
+  /** Stage 4: the only principals that may assume agent roles (the broker's role, break-glass roles). */
+  readonly brokerPrincipals?: string[];
 }
 
 const CONTEXT = Symbol.for('cdktf-agent-iam.AgentIamContext');

@@ -20,6 +20,10 @@ import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { AgentAuditTrail } from './agent-audit-trail';
 import { AgentDetection } from './agent-detection';
 import { TokenAgeLimit } from './token-age-limit';
+import { RevocationPath } from './revocation-path';
+import { CredentialBroker } from './credential-broker';
+import { REVOKING_SEVERITIES } from '../lib/revocation';
+import { readOnlyVariant } from '../lib/broker';
 import { AgentIdentity, AgentIdentityProps } from './agent-identity';
 import { provideContext } from './agent-iam-context';
 
@@ -80,6 +84,21 @@ export interface TokenAgeOptions {
   readonly tickSeconds?: number;
 }
 
+/** Options of stage 4 (Adaptive). */
+export interface AdaptiveOptions {
+  /**
+   * Roles people use when the broker is down (break-glass); they may assume agents directly,
+   * with a source identity and session tags.
+   * @default - none
+   */
+  readonly breakGlassRoleArns?: string[];
+  /**
+   * Deletion protection on the revocation ledger and the risk table.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+}
+
 /** Where Terraform keeps the environment's state. */
 export interface StateBackendOptions {
   /** S3 bucket of the state. */
@@ -125,6 +144,11 @@ export interface AgentIamStackProps {
    */
   readonly tokenAge?: TokenAgeOptions;
   /**
+   * Stage 4 options.
+   * @default - defaults of AdaptiveOptions
+   */
+  readonly adaptive?: AdaptiveOptions;
+  /**
    * S3 state backend (with a lock file). Without it the state is local.
    * @default - local backend
    */
@@ -153,6 +177,11 @@ export class AgentIamStack extends TerraformStack {
   private readonly tokenAge?: TokenAgeLimit;
   private readonly detection?: AgentDetection;
   private readonly registry: { [agent: string]: unknown } = {};
+  private readonly revocation?: RevocationPath;
+  private readonly broker?: CredentialBroker;
+  private readonly breakGlass: string[] = [];
+  /** Stage 4: the broker's role ARN (one token, read once: every read of `.arn` makes a new token) and break-glass roles. */
+  private brokerPrincipals?: string[];
 
   constructor(scope: Construct, id: string, props: AgentIamStackProps) {
     super(scope, id);
@@ -250,6 +279,34 @@ export class AgentIamStack extends TerraformStack {
       });
     }
 
+    if (props.stage >= MaturityStage.ADAPTIVE) {
+      this.breakGlass.push(...(props.adaptive?.breakGlassRoleArns ?? []));
+      this.revocation = new RevocationPath(this, 'revocation', {
+        environment: props.environment,
+        partition: this.partition,
+        accountId: this.accountId,
+        keyArn: this.auditTrail.key.arn,
+        topicArn: this.detection!.topic.arn,
+        deletionProtection: props.adaptive?.deletionProtection,
+      });
+      this.broker = new CredentialBroker(this, 'broker', {
+        environment: props.environment,
+        partition: this.partition,
+        region: props.region,
+        accountId: this.accountId,
+        keyArn: this.auditTrail.key.arn,
+        topicArn: this.detection!.topic.arn,
+        revokerArn: this.revocation.revoker.function.arn,
+        revokerName: this.revocation.revoker.function.functionName,
+        deletionProtection: props.adaptive?.deletionProtection,
+      });
+      this.brokerPrincipals = [this.broker.broker.role.arn, ...this.breakGlass];
+      this.detection!.addLambdaTarget({ id: 'revoker', function: this.revocation.revoker.function, severities: [...REVOKING_SEVERITIES] });
+      this.detection!.addLambdaTarget({ id: 'risk', function: this.broker.risk.function, severities: ['low', 'medium', 'high', 'critical'] });
+      new TerraformOutput(this, 'broker_url', { description: 'IAM-authenticated URL of the credential broker', value: this.broker.url.functionUrl });
+      new TerraformOutput(this, 'revoker_function', { description: 'The revoker (kill switch: npx agent-iam revoke)', value: this.revocation.revoker.function.functionName });
+    }
+
     provideContext(this, {
       environment: props.environment,
       stage: props.stage,
@@ -257,6 +314,7 @@ export class AgentIamStack extends TerraformStack {
       region: props.region,
       accountId: this.accountId,
       permissionsBoundaryArn: this.permissionsBoundary.arn,
+      brokerPrincipals: this.brokerPrincipals,
       registerAgent: (a: IConstruct) => {
         this.agentList.push(a as AgentIdentity);
         this.registerDataEvents(a as AgentIdentity);
@@ -329,6 +387,8 @@ export class AgentIamStack extends TerraformStack {
       allowedRegions: a.context.allowedRegions ?? [],
       tokenAgePolicyArn: a.tokenAgePolicyArn ?? null,
       sessionPolicies: a.sessionPolicies.map((t) => t.name),
+      // Who may ask for this agent's credentials (stage 4: callers of the broker).
+      callers: [...(a.delegation?.awsPrincipals ?? [])],
     };
     this.registry[a.agentName] = entry;
     const base = `/agent-iam/${this.environment}/agents/${a.agentName}`;
@@ -349,11 +409,26 @@ export class AgentIamStack extends TerraformStack {
         tier: 'Standard',
         value: a._sessionPolicyJson(t.name),
       });
+      if (this.stage >= MaturityStage.ADAPTIVE) {
+        // The broker hands out this read-only variant at elevated risk; computed here because the
+        // bundled broker does not carry the AWS service reference.
+        new SsmParameter(a, `session-policy-${t.name}-read-only`, {
+          name: `${base}/session-policies/${t.name}/read-only`,
+          description: `Read-only variant of template ${t.name} of agent ${a.agentName} (elevated risk)`,
+          type: 'SecureString',
+          keyId: this.auditTrail.key.arn,
+          tier: 'Standard',
+          value: JSON.stringify(readOnlyVariant(JSON.parse(a._sessionPolicyJson(t.name)))),
+        });
+      }
     }
     this.detection?.addAgent({
       name: a.agentName,
       roleArn: `arn:${this.partition}:iam::${this.accountId}:role/agents/${this.environment}/${a.roleName}`,
-      declaredPrincipalArns: [...(a.delegation?.awsPrincipals ?? []), ...(a.delegation?.thirdParties ?? []).map((t) => t.principal)],
+      // Who may really assume the role: at stage 4 the broker and break-glass roles, before that the declared principals.
+      declaredPrincipalArns: this.brokerPrincipals
+        ? [...this.brokerPrincipals]
+        : [...(a.delegation?.awsPrincipals ?? []), ...(a.delegation?.thirdParties ?? []).map((t) => t.principal)],
       allowedRegions: a.context.allowedRegions,
     });
   }
@@ -399,6 +474,16 @@ export class AgentIamStack extends TerraformStack {
       trails: [this.auditTrail._facts()],
       registry: this.stage >= MaturityStage.ENHANCED && Object.keys(this.registry).length === this.agentList.length,
       detectionRuleIds: this.detection?.ruleIds ?? [],
+      revocation: this.revocation ? {
+        wiredRuleIds: this.detection!.wiredRuleIds('revoker'),
+        killSwitch: true,
+        ledgerPointInTimeRecovery: true,
+        ledgerKmsEncrypted: true,
+        notifies: true,
+        revokerActions: this.revocation.revokerActions,
+      } : undefined,
+      brokerPrincipals: this.brokerPrincipals,
+      riskScoring: !!this.broker && this.detection!.wiredRuleIds('risk').length > 0,
     };
   }
 

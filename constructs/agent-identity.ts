@@ -174,7 +174,12 @@ export class AgentIdentity extends Construct {
 
     const trustCtx = { partition: ctx.partition, region: ctx.region, accountId: ctx.accountId, requireSessionTags: enhanced };
     p.push(...validateDelegation(name, props.delegation, trustCtx));
-    this.trust = trustPolicy(props.delegation ?? {}, trustCtx);
+    // Stage 4: the declared principals become the broker's callers; only the broker (and
+    // break-glass roles) may assume the agent, so every session passes a risk decision.
+    const trusted: AgentDelegation = ctx.brokerPrincipals
+      ? { awsPrincipals: ctx.brokerPrincipals, sourceIdentityPattern: props.delegation?.sourceIdentityPattern }
+      : props.delegation ?? {};
+    this.trust = trustPolicy(trusted, trustCtx);
 
     p.push(...validateGrants(name, this.permissions, ctx.partition));
     this.effectiveContext = {

@@ -145,6 +145,31 @@ const CONTROLS: Control[] = [
     title: 'Real-time detection',
     rationale: 'EventBridge rules on CloudTrail events of agent roles flag denied calls, escalation attempts, audit tampering and sessions without source identity, to people and the SIEM.',
   },
+  {
+    id: 'AIAM-4.01', stage: MaturityStage.ADAPTIVE, risk: Risk.ABUSE_PREVENTION, scope: ControlScope.STACK,
+    title: 'Automated revocation of live sessions',
+    rationale: 'High-severity detections and a manual kill switch write AWSRevokeOlderSessions within seconds, monotonically and idempotently, and quarantine agents on critical findings.',
+  },
+  {
+    id: 'AIAM-4.02', stage: MaturityStage.ADAPTIVE, risk: Risk.ACCOUNTABILITY, scope: ControlScope.STACK,
+    title: 'Revocation ledger',
+    rationale: 'Every revocation and restore is recorded (agent, reason, triggering event, time, actor) in a KMS-encrypted DynamoDB table with point-in-time recovery, and announced on SNS.',
+  },
+  {
+    id: 'AIAM-4.03', stage: MaturityStage.ADAPTIVE, risk: Risk.ABUSE_PREVENTION, scope: ControlScope.AGENT,
+    title: 'Credentials only through the broker',
+    rationale: 'Only the credential broker (and a declared break-glass role) may assume an agent, so every session passes a risk decision, carries a source identity, tags and a per-task session policy.',
+  },
+  {
+    id: 'AIAM-4.04', stage: MaturityStage.ADAPTIVE, risk: Risk.ABUSE_PREVENTION, scope: ControlScope.STACK,
+    title: 'Risk-based re-authentication',
+    rationale: 'Detections raise a decaying risk score per agent; elevated risk gets read-only sessions until a person approves the agent again, high risk gets none and triggers revocation.',
+  },
+  {
+    id: 'AIAM-4.05', stage: MaturityStage.ADAPTIVE, risk: Risk.LEAST_PRIVILEGE, scope: ControlScope.STACK,
+    title: 'Revoker cannot escalate',
+    rationale: 'The revoker writes only inline policies of agent roles (which stay capped by the boundary) and can never change trust policies, boundaries or attachments.',
+  },
 ];
 
 /**
@@ -152,7 +177,7 @@ const CONTROLS: Control[] = [
  */
 export class ControlCatalog {
   /** The stages whose controls and constructs are built in this version. */
-  public static readonly BUILT_STAGES: MaturityStage[] = [MaturityStage.FOUNDATION, MaturityStage.ENHANCED];
+  public static readonly BUILT_STAGES: MaturityStage[] = [MaturityStage.FOUNDATION, MaturityStage.ENHANCED, MaturityStage.ADAPTIVE];
 
   /** Every control, ordered by stage then id. */
   public static all(): Control[] {

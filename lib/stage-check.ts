@@ -11,6 +11,7 @@ import { isWildcardAction } from './grant';
 import { lookupAction, expandAction } from './iam-reference';
 import { REQUIRED_SESSION_TAGS } from './session-tags';
 import { DETECTION_RULES } from './detections';
+import { REVOKING_SEVERITIES } from './revocation';
 
 /** Detection rules a stage-3 environment must deploy (the optional ones excluded). */
 const REQUIRED_DETECTIONS = DETECTION_RULES.filter((r) => !r.optional).map((r) => r.id);
@@ -68,6 +69,25 @@ export interface StackFacts {
   readonly registry?: boolean;
   /** Ids of the detection rules deployed for the agents. */
   readonly detectionRuleIds?: string[];
+  /** Stage 4: the revocation path. */
+  readonly revocation?: RevocationFacts;
+  /** Stage 4: principals allowed to assume agent roles (the broker's role and break-glass roles). */
+  readonly brokerPrincipals?: string[];
+  /** Stage 4: whether detections feed a risk score that the broker reads. */
+  readonly riskScoring?: boolean;
+}
+
+/** What is known about the revocation path of an environment (stage 4). */
+export interface RevocationFacts {
+  /** Detection rule ids whose events reach the revoker. */
+  readonly wiredRuleIds: string[];
+  /** Whether a manual kill switch (a direct invocation path) exists. */
+  readonly killSwitch: boolean;
+  readonly ledgerPointInTimeRecovery: boolean;
+  readonly ledgerKmsEncrypted: boolean;
+  readonly notifies: boolean;
+  /** IAM actions the revoker's role is allowed. */
+  readonly revokerActions: string[];
 }
 
 /** A failed control. */
@@ -82,7 +102,7 @@ function statements(docs: PolicyDoc[]): Statement[] {
   return docs.flatMap((d) => d.Statement ?? []);
 }
 
-type AgentCheck = (a: AgentFacts, all: AgentFacts[]) => string[];
+type AgentCheck = (a: AgentFacts, all: AgentFacts[], stack: StackFacts) => string[];
 type StackCheck = (s: StackFacts) => string[];
 
 const AGENT_CHECKS: Record<string, AgentCheck> = {
@@ -138,6 +158,13 @@ const AGENT_CHECKS: Record<string, AgentCheck> = {
     .map((s) => `trust statement ${s.Sid ?? ''} does not require the session tags ${REQUIRED_SESSION_TAGS.join(', ')}`),
   'AIAM-3.06': (a) => statements(a.policies).filter((s) => s.Effect === 'Allow' && !requiresKey(s, 'aws:RequestedRegion'))
     .map((s) => `grant of ${([] as string[]).concat(s.Action ?? []).slice(0, 2).join(', ')} has no aws:RequestedRegion condition`),
+  'AIAM-4.03': (a, _all, stack) => {
+    const allowed = new Set(stack.brokerPrincipals ?? []);
+    const principals = (a.trustPolicy.Statement ?? []).filter((s) => s.Effect === 'Allow').flatMap((s) => Object.values(s.Principal ?? {}).flat());
+    const others = principals.filter((p) => !allowed.has(p));
+    if (allowed.size === 0) return ['no credential broker is deployed'];
+    return others.map((p) => `${p} may assume the agent without the broker; only the broker and break-glass roles may`);
+  },
 };
 
 function hasKey(s: Statement, op: string, key: string): boolean {
@@ -163,6 +190,28 @@ const STACK_CHECKS: Record<string, StackCheck> = {
     const missing = REQUIRED_DETECTIONS.filter((id) => !(s.detectionRuleIds ?? []).includes(id));
     return missing.length === 0 ? [] : [`detection rules missing: ${missing.join(', ')}`];
   },
+  'AIAM-4.01': (s) => {
+    const r = s.revocation;
+    if (!r) return ['no revoker is deployed'];
+    const needed = DETECTION_RULES.filter((d) => !d.optional && REVOKING_SEVERITIES.includes(d.severity)).map((d) => d.id);
+    const missing = needed.filter((id) => !r.wiredRuleIds.includes(id));
+    return [...missing.map((id) => `high-severity detection ${id} does not reach the revoker`), ...(r.killSwitch ? [] : ['no manual kill switch'])];
+  },
+  'AIAM-4.02': (s) => {
+    const r = s.revocation;
+    if (!r) return ['no revocation ledger'];
+    return [
+      ...(r.ledgerPointInTimeRecovery ? [] : ['the ledger has no point-in-time recovery']),
+      ...(r.ledgerKmsEncrypted ? [] : ['the ledger is not encrypted with a customer-managed key']),
+      ...(r.notifies ? [] : ['revocations are not announced on SNS']),
+    ];
+  },
+  'AIAM-4.04': (s) => (s.riskScoring ? [] : ['detections do not feed a risk score read by the broker']),
+  'AIAM-4.05': (s) => {
+    const forbidden = ['iam:UpdateAssumeRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary', 'iam:CreateRole', 'iam:PassRole', 'iam:*'];
+    const bad = (s.revocation?.revokerActions ?? []).filter((a) => forbidden.includes(a) || a === '*');
+    return s.revocation ? bad.map((a) => `the revoker may ${a}`) : ['no revoker is deployed'];
+  },
   'AIAM-2.10': (s) => (s.trails.some((t) => t.siemQueueEncrypted && t.cloudWatchLogs) ? [] : ['no encrypted SIEM queue and CloudWatch Logs stream for the trail']),
 };
 
@@ -174,7 +223,7 @@ export function checkStage(facts: StackFacts, stage: MaturityStage = facts.stage
       const check = AGENT_CHECKS[control.id];
       if (!check) continue;
       for (const a of facts.agents) {
-        for (const m of check(a, facts.agents)) findings.push({ controlId: control.id, agent: a.agent, message: m });
+        for (const m of check(a, facts.agents, facts)) findings.push({ controlId: control.id, agent: a.agent, message: m });
       }
     } else {
       const check = STACK_CHECKS[control.id];

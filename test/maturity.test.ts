@@ -33,10 +33,11 @@ describe('the control catalog', () => {
     expect(uncheckedControls()).toEqual([]);
   });
 
-  test('the Foundation and Enhanced stages are built in this version', () => {
+  test('stages 2, 3 and 4 are built in this version; stage 1 never is', () => {
     expect(ControlCatalog.isBuilt(MaturityStage.FOUNDATION)).toBe(true);
     expect(ControlCatalog.isBuilt(MaturityStage.ENHANCED)).toBe(true);
-    expect(ControlCatalog.isBuilt(MaturityStage.ADAPTIVE)).toBe(false);
+    expect(ControlCatalog.isBuilt(MaturityStage.ADAPTIVE)).toBe(true);
+    expect(ControlCatalog.isBuilt(MaturityStage.AD_HOC)).toBe(false);
   });
 });
 

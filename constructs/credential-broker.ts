@@ -1,0 +1,81 @@
+/**
+ * CredentialBroker: continuous authentication. A risk Lambda turns every
+ * detection into decaying risk points per agent; the broker Lambda, behind an
+ * IAM-authenticated function URL, is the only principal (besides break-glass
+ * roles) that may assume agent roles, and decides per task from the current
+ * risk: a normal session, a short read-only one until a person approves the
+ * agent again, or none (and revocation).
+ */
+import { Construct } from 'constructs';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
+import { HardenedFunction } from './hardened-function';
+import { agentTable } from './agent-table';
+
+/** @internal */
+export interface CredentialBrokerProps {
+  readonly environment: string;
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly keyArn: string;
+  readonly topicArn: string;
+  readonly revokerArn: string;
+  readonly revokerName: string;
+  /** @default true */
+  readonly deletionProtection?: boolean;
+}
+
+/** @internal */
+export class CredentialBroker extends Construct {
+  public readonly riskTable: DynamodbTable;
+  public readonly risk: HardenedFunction;
+  public readonly broker: HardenedFunction;
+  public readonly url: LambdaFunctionUrl;
+
+  constructor(scope: Construct, id: string, props: CredentialBrokerProps) {
+    super(scope, id);
+    const env = props.environment;
+    const p = props.partition;
+    // Event records (idempotency keys) expire after 7 days through DynamoDB TTL on `expiresAt`.
+    this.riskTable = agentTable(this, 'risk-table', `agent-iam-risk-${env}`, props.keyArn, props.deletionProtection ?? true, 'expiresAt');
+    const common = { ENVIRONMENT: env, RISK_TABLE: this.riskTable.name, REVOKER_FUNCTION: props.revokerName };
+    this.risk = new HardenedFunction(this, 'risk', {
+      functionName: `agent-iam-risk-${env}`,
+      handlerDir: 'risk',
+      description: `Scores the risk of ${env} agents from detections (decaying points by severity)`,
+      keyArn: props.keyArn,
+      alarmTopicArn: props.topicArn,
+      reservedConcurrency: 5,
+      statements: [
+        { Sid: 'RiskScores', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: [this.riskTable.arn] },
+        { Sid: 'TriggerRevocation', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [props.revokerArn] },
+      ],
+      environment: common,
+    });
+    this.broker = new HardenedFunction(this, 'broker', {
+      functionName: `agent-iam-broker-${env}`,
+      handlerDir: 'broker',
+      description: `Issues per-task credentials for ${env} agents after a risk decision`,
+      keyArn: props.keyArn,
+      alarmTopicArn: props.topicArn,
+      reservedConcurrency: 20,
+      timeoutSeconds: 15,
+      statements: [
+        {
+          Sid: 'AssumeAgentRolesPerTask', Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
+          Resource: [`arn:${p}:iam::${props.accountId}:role/agents/${env}/*`],
+        },
+        {
+          Sid: 'ReadRegistryAndTemplates', Effect: 'Allow', Action: ['ssm:GetParameter'],
+          Resource: [`arn:${p}:ssm:${props.region}:${props.accountId}:parameter/agent-iam/${env}/agents/*`],
+        },
+        { Sid: 'ReadRiskAndApprovals', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: [this.riskTable.arn] },
+        { Sid: 'TriggerRevocation', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [props.revokerArn] },
+      ],
+      environment: common,
+    });
+    // IAM-authenticated: callers sign with SigV4 and need lambda:InvokeFunctionUrl on this function.
+    this.url = new LambdaFunctionUrl(this, 'url', { functionName: this.broker.function.functionName, authorizationType: 'AWS_IAM' });
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Stage 4 (Adaptive), proved on the example prod stack: only the broker and
+ * break-glass roles assume agents, detections reach the revoker and the risk
+ * scorer, and the revoker cannot become an escalation path.
+ */
+import { App, Testing } from 'cdktf';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
+import { buildExampleApp } from '../bin/fleet';
+import { DETECTION_RULES } from '../lib/detections';
+import { MaturityStage } from '../lib/maturity';
+import { REVOCATION_POLICY_NAME, REVOKING_SEVERITIES, revocationPolicy } from '../lib/revocation';
+import { agentPolicies, AgentPolicies, ACCOUNT, resolveRefs } from './support/stacks';
+import { decide } from './support/simulator';
+
+let out: string;
+let tf: any;
+let resolved: any;
+const agents: Record<string, AgentPolicies> = {};
+const BROKER_ROLE = `arn:aws:iam::${ACCOUNT}:role/agent-iam/agent-iam-broker-prod`;
+const BREAK_GLASS = `arn:aws:iam::${ACCOUNT}:role/agent-break-glass-prod`;
+const REVOKER_ROLE = `arn:aws:iam::${ACCOUNT}:role/agent-iam/agent-iam-revoker-prod`;
+
+beforeAll(() => {
+  const prod = buildExampleApp(Testing.app() as App).find((s) => s.environment === 'prod')!;
+  expect(prod.stage).toBe(MaturityStage.ADAPTIVE);
+  out = Testing.synth(prod, true);
+  tf = JSON.parse(out);
+  resolved = resolveRefs(tf);
+  for (const a of ['support-triage', 'research', 'release']) agents[a] = agentPolicies(resolved, `agent-${a}-prod`);
+});
+
+const revokerPolicy = () => JSON.parse(Object.values(resolved.resource.aws_iam_role_policy as Record<string, any>)
+  .find((p) => /InlinePoliciesOfAgentRolesOnly/.test(p.policy)).policy);
+
+describe('credentials only through the broker', () => {
+  const assume = (agent: string, principal: string) => decide({
+    principal, action: 'sts:AssumeRole', resource: agents[agent].roleArn, resourcePolicy: agents[agent].trust,
+    identityPolicies: [{ name: 'c', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'], Resource: '*' }] } }],
+    context: { 'sts:SourceIdentity': 'alice@example.com', 'aws:RequestTag/task-id': 't-1', 'aws:RequestTag/on-behalf-of': 'alice', 'aws:TagKeys': ['task-id', 'on-behalf-of', 'risk-level'] } as any,
+  });
+
+  test.each(['support-triage', 'research', 'release'])('%s: the broker and the break-glass role may assume it; its former callers may not', async (agent) => {
+    expect(await assume(agent, BROKER_ROLE)).toBe('Allowed');
+    expect(await assume(agent, BREAK_GLASS)).toBe('Allowed');
+    expect(await assume(agent, `arn:aws:iam::${ACCOUNT}:role/agent-orchestrator-prod`)).toBe('ImplicitlyDenied');
+  });
+
+  test('the broker sits behind an IAM-authenticated function URL, and the registry names each agent\'s callers', () => {
+    expect(out).toHaveResourceWithProperties(LambdaFunctionUrl, { authorization_type: 'AWS_IAM' });
+    expect(tf.output.agent_registry.value.research.callers).toEqual([
+      `arn:aws:iam::${ACCOUNT}:role/agent-orchestrator-prod`, `arn:aws:iam::${ACCOUNT}:role/research-runtime-prod`,
+    ]);
+  });
+});
+
+describe('the revocation path', () => {
+  test('every high and critical detection reaches the revoker; every detection reaches the risk scorer', () => {
+    const targets = Object.values(tf.resource.aws_cloudwatch_event_target as Record<string, any>);
+    const rules = tf.resource.aws_cloudwatch_event_rule as Record<string, any>;
+    const idOf = (t: any) => Object.entries(rules).find(([k]) => t.rule.includes(`.${k}.`))?.[1]?.tags?.['agent-iam:detection'];
+    const revoked = new Set(targets.filter((t) => t.target_id === 'revoker').map(idOf));
+    const scored = new Set(targets.filter((t) => t.target_id === 'risk').map(idOf));
+    for (const r of DETECTION_RULES.filter((x) => !x.optional)) {
+      expect(scored).toContain(r.id);
+      if (REVOKING_SEVERITIES.includes(r.severity)) expect(revoked).toContain(r.id); else expect(revoked).not.toContain(r.id);
+    }
+    const wrapped = targets.find((t) => t.target_id === 'revoker');
+    expect(wrapped.input_transformer.input_template).toMatch(/^\{"kind":"detection","ruleId":"DET-3\.\d\d","severity":"(high|critical)","event":<aws\.events\.event>\}$/);
+  });
+
+  test('the ledger and risk table have point-in-time recovery, KMS encryption and deletion protection', () => {
+    for (const name of ['agent-iam-revocations-prod', 'agent-iam-risk-prod']) {
+      expect(out).toHaveResourceWithProperties(DynamodbTable, {
+        name, point_in_time_recovery: { enabled: true }, deletion_protection_enabled: true,
+        server_side_encryption: { enabled: true, kms_key_arn: expect.stringMatching(/aws_kms_key/) },
+      });
+    }
+  });
+
+  test('the revoker can write the revocation policy on agent roles', async () => {
+    const d = await decide({ principal: REVOKER_ROLE, action: 'iam:PutRolePolicy', resource: agents.research.roleArn, identityPolicies: [{ name: 'r', policy: revokerPolicy() }] });
+    expect(d).toBe('Allowed');
+  });
+
+  test.each([
+    ['iam:UpdateAssumeRolePolicy', () => agents.research.roleArn],
+    ['iam:AttachRolePolicy', () => agents.research.roleArn],
+    ['iam:DeleteRolePermissionsBoundary', () => agents.research.roleArn],
+    ['iam:PutRolePermissionsBoundary', () => agents.research.roleArn],
+    ['iam:CreateRole', () => `arn:aws:iam::${ACCOUNT}:role/agents/prod/backdoor`],
+    ['iam:PutRolePolicy', () => `arn:aws:iam::${ACCOUNT}:role/admin`],
+    ['iam:PassRole', () => agents.research.roleArn],
+    ['s3:GetObject', () => 'arn:aws:s3:::any-bucket/key'],
+    ['sts:AssumeRole', () => agents.research.roleArn],
+  ] as [string, () => string][])('the revoker cannot %s', async (action, resource) => {
+    const d = await decide({ principal: REVOKER_ROLE, action, resource: resource(), identityPolicies: [{ name: 'r', policy: revokerPolicy() }] });
+    expect(d).not.toBe('Allowed');
+  });
+
+  test('an agent handed Allow * by an abused revoker is still capped by the boundary', async () => {
+    const a = agents.research;
+    const abused = [...a.identityPolicies, { name: REVOCATION_POLICY_NAME, policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }];
+    const ask = (action: string, resource: string) => decide({ principal: a.roleArn, action, resource, identityPolicies: abused, boundary: a.boundary });
+    expect(await ask('iam:CreateRole', `arn:aws:iam::${ACCOUNT}:role/backdoor`)).toBe('ExplicitlyDenied');
+    expect(await ask('iam:UpdateAssumeRolePolicy', a.roleArn)).toBe('ExplicitlyDenied');
+    expect(await ask('cloudtrail:StopLogging', `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/agent-iam-prod`)).toBe('ExplicitlyDenied');
+    expect(await ask('organizations:LeaveOrganization', '*')).toBe('ExplicitlyDenied');
+    // Services no agent of the stack is granted stay out of reach (the boundary allows only those in use).
+    expect(await ask('ec2:RunInstances', `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0123456789abcdef0`)).toBe('ImplicitlyDenied');
+    expect(await ask('secretsmanager:GetSecretValue', `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:db-AbCdEf`)).toBe('ImplicitlyDenied');
+  });
+
+  test('a revocation written by the revoker denies a session issued before it for every granted action', async () => {
+    const a = agents['support-triage'];
+    const policies = [...a.identityPolicies, { name: REVOCATION_POLICY_NAME, policy: revocationPolicy('2026-12-01T12:00:00Z') }];
+    const table = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/support-tickets-prod`;
+    const ask = (issued: string) => decide({ principal: a.roleArn, action: 'dynamodb:GetItem', resource: table, identityPolicies: policies, boundary: a.boundary, context: { 'aws:RequestedRegion': 'us-east-1', 'aws:TokenIssueTime': issued } });
+    expect(await ask('2026-12-01T11:59:00Z')).toBe('ExplicitlyDenied');
+    expect(await ask('2026-12-01T12:01:00Z')).toBe('Allowed');
+  });
+});

@@ -5,6 +5,8 @@
  *   agent-iam assess <path>        maturity stage per stack and agent, failing controls
  *   agent-iam diff <base> <head>   per-agent changes, widening flagged
  *   agent-iam graph <path>         Mermaid diagram of agents, principals, grants, detections
+ *   agent-iam revoke|quarantine|restore <agent> --env <env> --reason "..."   the kill switch
+ *   agent-iam approve <agent> --env <env> --reason "..."                      re-approve after elevated risk
  *
  * Each subcommand lives in bin/cli/<name>.ts and is registered here. Errors are one line on
  * stderr (`agent-iam: <message>`), exit 2 for bad usage or input, 1 for a failed verdict; never a
@@ -13,13 +15,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, CommanderError } from 'commander';
-import { asCliError, CliContext, CliIo, ExitCode, processIo } from './cli/context';
+import { asCliError, AwsPort, CliContext, CliIo, ExitCode, processIo } from './cli/context';
 import { registerAssess } from './cli/assess';
 import { registerDiff } from './cli/diff';
 import { registerGraph } from './cli/graph';
+import { registerKillSwitch } from './cli/killswitch';
 
 /** Subcommand registrations, in help order. */
-const SUBCOMMANDS: ((program: Command, ctx: CliContext) => void)[] = [registerAssess, registerDiff, registerGraph];
+const SUBCOMMANDS: ((program: Command, ctx: CliContext) => void)[] = [registerAssess, registerDiff, registerGraph, registerKillSwitch];
 
 /** The package version, from the nearest package.json (bin/ in the repository, dist/bin/ when published). */
 function packageVersion(): string {
@@ -53,8 +56,8 @@ export function buildProgram(ctx: CliContext): Command {
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code; never throws. */
-export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const ctx: CliContext = { io, exitCode: ExitCode.OK };
+export async function runCli(argv: string[], io: CliIo = processIo(), aws?: AwsPort): Promise<number> {
+  const ctx: CliContext = { io, exitCode: ExitCode.OK, aws };
   try {
     await buildProgram(ctx).parseAsync(argv, { from: 'user' });
     return ctx.exitCode;

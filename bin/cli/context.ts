@@ -41,9 +41,21 @@ export function processIo(): CliIo {
   };
 }
 
+/** What the kill-switch commands need from AWS (tests pass their own; the default uses the AWS SDK). */
+export interface AwsPort {
+  /** The caller's identity (an IAM ARN), recorded as the actor. */
+  callerArn(): Promise<string>;
+  /** Invokes a function synchronously; returns its JSON answer, or throws with the function's error. */
+  invoke(functionName: string, payload: unknown): Promise<unknown>;
+  /** Writes one item into a DynamoDB table. */
+  putItem(table: string, item: Record<string, unknown>): Promise<void>;
+}
+
 /** Shared by the subcommands of one run. */
 export interface CliContext {
   readonly io: CliIo;
+  /** AWS access for revoke, quarantine, restore and approve. @default - the AWS SDK with the default credential chain */
+  readonly aws?: AwsPort;
   /** Set by the subcommand that ran. */
   exitCode: ExitCode;
 }

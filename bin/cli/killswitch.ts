@@ -1,0 +1,108 @@
+/**
+ * The manual kill switch: `agent-iam revoke|quarantine|restore <agent> --env <env> --reason "..."`
+ * invokes the environment's revoker Lambda with a manual request, so the terminal uses the same
+ * code path as the detections. `agent-iam approve` records a person's approval in the risk table,
+ * which lets the broker issue write-capable credentials again at elevated risk.
+ *
+ * The AWS SDK clients are loaded only when a command runs; the published package lists them as
+ * optional (install @aws-sdk/client-lambda, client-sts and lib-dynamodb to use these commands).
+ */
+import { randomUUID } from 'crypto';
+import { Command } from 'commander';
+import { approvalItem } from '../../lib/broker';
+import { validateAgentName, validateEnvironment } from '../../lib/naming';
+import { RevocationAction, RevocationResult } from '../../lib/revocation';
+import { AwsPort, CliContext, CliError, ExitCode } from './context';
+
+function load<T>(module: string): T {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(module) as T;
+  } catch {
+    throw new CliError(`this command needs ${module}; install it with: npm install ${module}`);
+  }
+}
+
+/** The AWS SDK behind the kill switch (default credential chain and region). */
+export function sdkAwsPort(region?: string): AwsPort {
+  const cfg = region ? { region } : {};
+  return {
+    async callerArn() {
+      const sts = load<typeof import('@aws-sdk/client-sts')>('@aws-sdk/client-sts');
+      return (await new sts.STSClient(cfg).send(new sts.GetCallerIdentityCommand({}))).Arn ?? 'unknown';
+    },
+    async invoke(functionName, payload) {
+      const lambda = load<typeof import('@aws-sdk/client-lambda')>('@aws-sdk/client-lambda');
+      const r = await new lambda.LambdaClient(cfg).send(new lambda.InvokeCommand({
+        FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)),
+      }));
+      const body = r.Payload ? JSON.parse(Buffer.from(r.Payload).toString('utf8')) : undefined;
+      if (r.FunctionError) throw new CliError(`${functionName} failed: ${body?.errorMessage ?? r.FunctionError}`, ExitCode.FAILED);
+      return body;
+    },
+    async putItem(table, item) {
+      const ddb = load<typeof import('@aws-sdk/client-dynamodb')>('@aws-sdk/client-dynamodb');
+      const doc = load<typeof import('@aws-sdk/lib-dynamodb')>('@aws-sdk/lib-dynamodb');
+      await doc.DynamoDBDocumentClient.from(new ddb.DynamoDBClient(cfg)).send(new doc.PutCommand({ TableName: table, Item: item }));
+    },
+  };
+}
+
+interface KillSwitchOptions {
+  env: string;
+  reason: string;
+  region?: string;
+  format: 'text' | 'json';
+}
+
+function check(agent: string, opts: KillSwitchOptions): void {
+  const problems = [...validateEnvironment(opts.env), ...validateAgentName(agent, opts.env)];
+  if (problems.length > 0) throw new CliError(problems[0]);
+  if (!opts.reason || opts.reason.trim().length < 3) throw new CliError('--reason is required: say why (it is recorded in the ledger and announced)');
+}
+
+function command(program: Command, name: string, description: string): Command {
+  return program.command(name)
+    .description(description)
+    .argument('<agent>', 'agent name, for example support-triage')
+    .requiredOption('--env <env>', 'environment, for example prod')
+    .requiredOption('--reason <text>', 'why; recorded in the ledger and announced on SNS')
+    .option('--region <region>', 'AWS region of the environment (default: the SDK default)')
+    .option('--format <format>', 'text or json', 'text');
+}
+
+function registerAction(program: Command, ctx: CliContext, action: RevocationAction, description: string): void {
+  command(program, action, description).action(async (agent: string, opts: KillSwitchOptions) => {
+    check(agent, opts);
+    const aws = ctx.aws ?? sdkAwsPort(opts.region);
+    const request = {
+      kind: 'manual', action, agent, reason: opts.reason.trim(), actor: await aws.callerArn(),
+      requestId: randomUUID(), time: new Date().toISOString(),
+    };
+    const result = await aws.invoke(`agent-iam-revoker-${opts.env}`, request) as RevocationResult;
+    if (opts.format === 'json') {
+      ctx.io.out(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      ctx.io.out(`agent ${agent} (${opts.env}): ${result.outcome}`
+        + `${result.revokedBefore ? `; sessions issued before ${result.revokedBefore} are denied` : ''}`
+        + `${result.quarantined ? '; quarantined: new sessions are denied until restored' : ''}\n`);
+    }
+    ctx.exitCode = ExitCode.OK;
+  });
+}
+
+/** Registers revoke, quarantine, restore and approve. */
+export function registerKillSwitch(program: Command, ctx: CliContext): void {
+  registerAction(program, ctx, 'revoke', 'revoke the live sessions of an agent now (through the environment\'s revoker)');
+  registerAction(program, ctx, 'quarantine', 'revoke live sessions and deny new ones until restored');
+  registerAction(program, ctx, 'restore', 'lift a quarantine (earlier sessions stay revoked)');
+  command(program, 'approve', 'approve an agent again after elevated risk, so the broker may issue write-capable credentials')
+    .action(async (agent: string, opts: KillSwitchOptions) => {
+      check(agent, opts);
+      const aws = ctx.aws ?? sdkAwsPort(opts.region);
+      const item = approvalItem(agent, await aws.callerArn(), opts.reason, new Date());
+      await aws.putItem(`agent-iam-risk-${opts.env}`, { ...item });
+      ctx.io.out(opts.format === 'json' ? `${JSON.stringify(item, null, 2)}\n` : `agent ${agent} (${opts.env}): approved by ${item.approver} at ${item.approvedAt}\n`);
+      ctx.exitCode = ExitCode.OK;
+    });
+}

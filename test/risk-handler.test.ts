@@ -293,6 +293,7 @@ describe('crossing into high asks the revoker once per crossing', () => {
 describe('the agent is found in the event', () => {
   test('AssumeRole of an agent role by another principal counts for the agent assumed (DET-3.09)', () => {
     const event = { detail: {
+      eventSource: 'sts.amazonaws.com',
       eventName: 'AssumeRole',
       userIdentity: { sessionContext: { sessionIssuer: { arn: `arn:aws:iam::${ACCOUNT}:role/intruder` } } },
       requestParameters: { roleArn: roleArn('research'), roleSessionName: 'x' },

@@ -31,6 +31,7 @@
  * LEDGER_KEYS), TOPIC_ARN (SNS topic for notifications). The clients honour
  * AWS_ENDPOINT_URL (how the tests point them at moto).
  */
+import { detectionSubject } from '../../lib/detection-subject';
 import { DeleteRolePolicyCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -289,23 +290,20 @@ function parseDetection(raw: Record<string, any>, environment: string, now: Date
   let roleName: string;
   let claimedRoleArn: string | undefined;
   let what: string;
-  const keyDetails = detail.resource?.accessKeyDetails;
-  if (isObject(keyDetails)) {
+  const subject = detectionSubject(detail);
+  if (isObject(detail.resource?.accessKeyDetails)) {
     // GuardDuty finding: the access key's user name is the role name of an assumed-role session.
-    if (keyDetails.userType !== undefined && keyDetails.userType !== 'AssumedRole') {
-      throw new RejectedEvent(eventId, `GuardDuty finding on a ${JSON.stringify(keyDetails.userType)} access key, not an agent role session`);
+    if (subject.guardDutyUserType !== undefined && subject.guardDutyUserType !== 'AssumedRole') {
+      throw new RejectedEvent(eventId, `GuardDuty finding on a ${JSON.stringify(subject.guardDutyUserType)} access key, not an agent role session`);
     }
-    if (typeof keyDetails.userName !== 'string' || !/^[\w+=,.@-]{1,64}$/.test(keyDetails.userName)) {
+    if (typeof subject.guardDutyUserName !== 'string' || !/^[\w+=,.@-]{1,64}$/.test(subject.guardDutyUserName)) {
       throw malformed(eventId, 'event.detail.resource.accessKeyDetails.userName must be a role name');
     }
-    roleName = keyDetails.userName;
+    roleName = subject.guardDutyUserName;
     what = `GuardDuty ${typeof detail.type === 'string' ? detail.type : 'finding'}`;
   } else {
-    // CloudTrail: the caller's role; for AssumeRole of an agent role, the role assumed (DET-3.08, DET-3.09).
-    const issuer = detail.userIdentity?.sessionContext?.sessionIssuer?.arn;
-    const assumed = detail.eventSource === 'sts.amazonaws.com' && typeof detail.eventName === 'string' && detail.eventName.startsWith('AssumeRole')
-      ? detail.requestParameters?.roleArn : undefined;
-    const candidates = [assumed, issuer].filter((a): a is string => typeof a === 'string');
+    // CloudTrail: for AssumeRole of an agent role, the role assumed (DET-3.08, DET-3.09); else the caller's role.
+    const candidates = subject.roleArns;
     if (candidates.length === 0) {
       throw malformed(eventId, 'missing event.detail.userIdentity.sessionContext.sessionIssuer.arn (or requestParameters.roleArn of an AssumeRole event, or resource.accessKeyDetails.userName of a GuardDuty finding)');
     }

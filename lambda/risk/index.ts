@@ -25,6 +25,7 @@
  * Environment: ENVIRONMENT (agent roles are `/agents/<env>/agent-<name>-<env>`),
  * RISK_TABLE, REVOKER_FUNCTION. Clients honour AWS_ENDPOINT_URL (tests point them at moto).
  */
+import { detectionSubject } from '../../lib/detection-subject';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -126,21 +127,21 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const AGENT_NAME = /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/;
 
 /**
- * The agent a detection is about: the agent role whose session made the call
- * (`userIdentity.sessionContext.sessionIssuer.arn`), else the agent role being
- * assumed (`requestParameters.roleArn`, for AssumeRole detections), else the
- * role of a GuardDuty finding's access key (`resource.accessKeyDetails.userName`).
+ * The agent a detection is about (see lib/detection-subject.ts): for an AssumeRole
+ * call the agent role being assumed, else the agent role whose session made the
+ * call, else the role of a GuardDuty finding's access key.
  * Only roles `agent-<name>-<env>` under `/agents/<env>/` of this environment count.
  */
 export function agentOfEvent(event: any, environment: string): string | undefined {
   const env = escapeRe(environment);
   const byArn = new RegExp(`^arn:[a-z-]+:iam::\\d{12}:role/agents/${env}/agent-(.+)-${env}$`);
   const byName = new RegExp(`^agent-(.+)-${env}$`);
-  const detail = event?.detail ?? {};
+  // The same subject the revoker acts on (lib/detection-subject.ts): the assumed agent role of an
+  // AssumeRole call first, then the calling session's role, else a GuardDuty finding's role.
+  const subject = detectionSubject(event?.detail ?? {});
   const candidates: [unknown, RegExp][] = [
-    [detail.userIdentity?.sessionContext?.sessionIssuer?.arn, byArn],
-    [detail.requestParameters?.roleArn, byArn],
-    [detail.resource?.accessKeyDetails?.userName, byName],
+    ...subject.roleArns.map((arn): [unknown, RegExp] => [arn, byArn]),
+    [subject.guardDutyUserName, byName],
   ];
   for (const [value, re] of candidates) {
     if (typeof value !== 'string') continue;

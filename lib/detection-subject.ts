@@ -1,0 +1,33 @@
+/**
+ * Which role a detection is about, read from the event one way for every
+ * consumer (the revoker, the risk scorer, the assessor's docs): for an
+ * AssumeRole call, the role being assumed comes first (DET-3.08/3.09 are about
+ * that agent), then the role whose session made the call; a GuardDuty finding
+ * names the role of its access key.
+ */
+
+/** The role candidates of a detection event's `detail`, most specific first. */
+export interface DetectionSubject {
+  /** Role ARNs, most specific first. */
+  readonly roleArns: string[];
+  /** A GuardDuty finding's access-key user name (the role name of an assumed-role session). */
+  readonly guardDutyUserName?: string;
+  /** A GuardDuty finding's access-key user type (`AssumedRole` for role sessions). */
+  readonly guardDutyUserType?: string;
+}
+
+/** Reads the subject of a detection from the event detail (anything not a string is ignored). */
+export function detectionSubject(detail: any): DetectionSubject {
+  const keyDetails = detail?.resource?.accessKeyDetails;
+  if (keyDetails && typeof keyDetails === 'object') {
+    return {
+      roleArns: [],
+      guardDutyUserName: typeof keyDetails.userName === 'string' ? keyDetails.userName : undefined,
+      guardDutyUserType: typeof keyDetails.userType === 'string' ? keyDetails.userType : undefined,
+    };
+  }
+  const issuer = detail?.userIdentity?.sessionContext?.sessionIssuer?.arn;
+  const assumed = detail?.eventSource === 'sts.amazonaws.com' && typeof detail?.eventName === 'string' && detail.eventName.startsWith('AssumeRole')
+    ? detail?.requestParameters?.roleArn : undefined;
+  return { roleArns: [assumed, issuer].filter((a): a is string => typeof a === 'string') };
+}

@@ -15,4 +15,4 @@ export type { AgentIdentityProps } from '../constructs/agent-identity';
 export { AgentAuditTrail } from '../constructs/agent-audit-trail';
 export type { AgentAuditTrailProps } from '../constructs/agent-audit-trail';
 export { AgentIamStack } from '../constructs/agent-iam-stack';
-export type { AgentIamStackProps, AuditOptions, DetectionOptions, StateBackendOptions, TokenAgeOptions } from '../constructs/agent-iam-stack';
+export type { AdaptiveOptions, AgentIamStackProps, AuditOptions, DetectionOptions, StateBackendOptions, TokenAgeOptions } from '../constructs/agent-iam-stack';

@@ -1,27 +1,35 @@
-// After `npm run build`: the compiled package synthesizes a stage-3 stack from dist/ alone (the
-// prebuilt Lambda bundle, no esbuild at synth), with the same source_code_hash as the repository path.
+// After `npm run build`: the compiled package synthesizes a stage-4 stack from dist/ alone (the
+// prebuilt Lambda bundles, no esbuild at synth), with the same source_code_hash per Lambda as the
+// repository path (TypeScript sources through ts-node). Run: node scripts/check-dist.js
 const { execFileSync } = require('child_process');
 const path = require('path');
-const { Testing } = require('cdktf');
-const lib = require('../dist/lib/index.js');
+const root = path.join(__dirname, '..');
 
-function synth(l) {
-  const s = new l.AgentIamStack(Testing.app(), 'check', { environment: 'check', stage: l.MaturityStage.ENHANCED, region: 'us-east-1' });
-  s.addAgent({ name: 'a', owner: 'o', purpose: 'p', expiresAt: '2030-01-01', delegation: { awsPrincipals: ['arn:aws:iam::111122223333:role/o'] },
-    permissions: [l.Grant.readDynamoItems('arn:aws:dynamodb:us-east-1:111122223333:table/t')] });
-  return Object.values(JSON.parse(Testing.synth(s, true)).resource.aws_lambda_function)[0].source_code_hash;
+function library(fromRepo) {
+  if (!fromRepo) return require(path.join(root, 'dist', 'lib', 'index.js'));
+  require('ts-node').register({ transpileOnly: true, project: path.join(root, 'tsconfig.json') });
+  return { ...require('../constructs/agent-iam-stack'), ...require('../lib/maturity'), ...require('../lib/grant') };
 }
-const fromDist = synth(lib);
-const fromRepo = execFileSync('npx', ['ts-node', '--transpile-only', '-e', `
-  const l = { ...require('./constructs/agent-iam-stack'), ...require('./lib/maturity'), ...require('./lib/grant') };
+
+function lambdaHashes(l) {
   const { Testing } = require('cdktf');
-  const s = new l.AgentIamStack(Testing.app(), 'check', { environment: 'check', stage: l.MaturityStage.ENHANCED, region: 'us-east-1' });
-  s.addAgent({ name: 'a', owner: 'o', purpose: 'p', expiresAt: '2030-01-01', delegation: { awsPrincipals: ['arn:aws:iam::111122223333:role/o'] },
-    permissions: [l.Grant.readDynamoItems('arn:aws:dynamodb:us-east-1:111122223333:table/t')] });
-  process.stdout.write(Object.values(JSON.parse(Testing.synth(s, true)).resource.aws_lambda_function)[0].source_code_hash);
-`], { cwd: path.join(__dirname, '..'), encoding: 'utf8' }).trim();
-if (fromDist !== fromRepo) {
-  console.error(`dist check: source_code_hash differs: dist ${fromDist}, repository ${fromRepo}`);
-  process.exit(1);
+  const s = new l.AgentIamStack(Testing.app(), 'check', { environment: 'check', stage: l.MaturityStage.ADAPTIVE, region: 'us-east-1' });
+  s.addAgent({
+    name: 'a', owner: 'o', purpose: 'p', expiresAt: '2030-01-01', delegation: { awsPrincipals: ['arn:aws:iam::111122223333:role/o'] },
+    permissions: [l.Grant.readDynamoItems('arn:aws:dynamodb:us-east-1:111122223333:table/t')],
+  });
+  const fns = JSON.parse(Testing.synth(s, true)).resource.aws_lambda_function;
+  return Object.values(fns).map((f) => f.function_name + '=' + f.source_code_hash).sort().join(' ');
 }
-console.log(`dist check: dist/ synthesizes stage 3 with the prebuilt bundle; source_code_hash ${fromDist} matches the repository`);
+
+if (process.argv.includes('--repo')) {
+  process.stdout.write(lambdaHashes(library(true)));
+} else {
+  const fromDist = lambdaHashes(library(false));
+  const fromRepo = execFileSync(process.execPath, [__filename, '--repo'], { cwd: root, encoding: 'utf8' }).trim();
+  if (fromDist !== fromRepo) {
+    console.error(`dist check: source_code_hash differs:\n  dist:       ${fromDist}\n  repository: ${fromRepo}`);
+    process.exit(1);
+  }
+  console.log(`dist check: dist/ synthesizes stage 4 with the prebuilt bundles; every Lambda's source_code_hash matches the repository (${fromDist.split(' ').length} functions)`);
+}

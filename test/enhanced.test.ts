@@ -231,3 +231,33 @@ describe('real-time detection', () => {
     expect(filter.pattern).toContain('role/agents/staging/');
   });
 });
+
+describe('detections outside us-east-1', () => {
+  test('synth warns that IAM and Organizations events reach EventBridge only in us-east-1', () => {
+    const { newStack, agentProps } = require('./support/stacks');
+    const stack = newStack({ stage: MaturityStage.ENHANCED, region: 'eu-west-1' });
+    stack.addAgent(agentProps({ expiresAt: '2030-01-01' }));
+    Testing.synth(stack, true);
+    const warnings = stack.node.findAll().flatMap((c: any) => c.node.metadata.filter((m: any) => m.type === '@cdktf/warn').map((m: any) => String(m.data)));
+    expect(warnings.some((w: string) => w.startsWith('DET-3.02: events of global services (IAM, Organizations) reach EventBridge only in us-east-1'))).toBe(true);
+    const inUsEast1 = newStack({ stage: MaturityStage.ENHANCED });
+    inUsEast1.addAgent(agentProps({ expiresAt: '2030-01-01' }));
+    Testing.synth(inUsEast1, true);
+    expect(inUsEast1.node.findAll().flatMap((c: any) => c.node.metadata.filter((m: any) => m.type === '@cdktf/warn'))).toEqual([]);
+  });
+});
+
+describe('GuardDuty findings (optional)', () => {
+  test('the DET-3.11 rule names every agent role, even agents added after the stack', () => {
+    const { newStack, agentProps } = require('./support/stacks');
+    const stack = newStack({ stage: MaturityStage.ENHANCED, detection: { guardDutyFindings: true, enableGuardDuty: true } });
+    stack.addAgent(agentProps({ name: 'one', expiresAt: '2030-01-01' }));
+    stack.addAgent(agentProps({ name: 'two', expiresAt: '2030-01-01' }));
+    const tf = JSON.parse(Testing.synth(stack, true));
+    const rule = Object.values(tf.resource.aws_cloudwatch_event_rule as Record<string, any>).find((r) => r.tags?.['agent-iam:detection'] === 'DET-3.11');
+    const text = JSON.stringify(JSON.parse(rule.event_pattern));
+    expect(text).toContain('agent-one-dev');
+    expect(text).toContain('agent-two-dev');
+    expect(tf.resource.aws_guardduty_detector).toBeDefined();
+  });
+});

@@ -474,14 +474,7 @@ export class AgentIamStack extends TerraformStack {
       trails: [this.auditTrail._facts()],
       registry: this.stage >= MaturityStage.ENHANCED && Object.keys(this.registry).length === this.agentList.length,
       detectionRuleIds: this.detection?.ruleIds ?? [],
-      revocation: this.revocation ? {
-        wiredRuleIds: this.detection!.wiredRuleIds('revoker'),
-        killSwitch: true,
-        ledgerPointInTimeRecovery: true,
-        ledgerKmsEncrypted: true,
-        notifies: true,
-        revokerActions: this.revocation.revokerActions,
-      } : undefined,
+      revocation: this.revocation?._facts(this.detection!.wiredRuleIds('revoker')),
       brokerPrincipals: this.brokerPrincipals,
       riskScoring: !!this.broker && this.detection!.wiredRuleIds('risk').length > 0,
     };

@@ -9,15 +9,10 @@
 import { Construct } from 'constructs';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { Statement } from '../lib/policy';
+import { REVOKER_FORBIDDEN_ACTIONS, revokerFunctionName } from '../lib/revocation';
+import { RevocationFacts } from '../lib/stage-check';
 import { HardenedFunction } from './hardened-function';
 import { agentTable } from './agent-table';
-
-/** Actions the revoker's role may never have: each would let an abused revoker let a stranger in or lift the cap. */
-export const REVOKER_FORBIDDEN_ACTIONS = [
-  'iam:UpdateAssumeRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary',
-  'iam:DeleteRolePermissionsBoundary', 'iam:CreateRole', 'iam:DeleteRole', 'iam:UpdateRole', 'iam:PassRole',
-  'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:TagRole', 'iam:UntagRole',
-];
 
 /** @internal */
 export interface RevocationPathProps {
@@ -34,12 +29,13 @@ export interface RevocationPathProps {
 export class RevocationPath extends Construct {
   public readonly ledger: DynamodbTable;
   public readonly revoker: HardenedFunction;
-  /** The IAM actions the revoker's role is allowed (for the stage check). */
-  public readonly revokerActions: string[];
+  private readonly revokerActions: string[];
+  private readonly environment: string;
 
   constructor(scope: Construct, id: string, props: RevocationPathProps) {
     super(scope, id);
     const env = props.environment;
+    this.environment = env;
     this.ledger = agentTable(this, 'ledger', `agent-iam-revocations-${env}`, props.keyArn, props.deletionProtection ?? true);
     const agentRoles = `arn:${props.partition}:iam::${props.accountId}:role/agents/${env}/*`;
     const statements: Statement[] = [
@@ -56,7 +52,7 @@ export class RevocationPath extends Construct {
     ];
     this.revokerActions = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action ?? []);
     this.revoker = new HardenedFunction(this, 'revoker', {
-      functionName: `agent-iam-revoker-${env}`,
+      functionName: revokerFunctionName(env),
       handlerDir: 'revoker',
       description: `Revokes live sessions of ${env} agents (AWSRevokeOlderSessions) on high-severity detections and the kill switch`,
       keyArn: props.keyArn,
@@ -66,5 +62,23 @@ export class RevocationPath extends Construct {
       statements,
       environment: { ENVIRONMENT: env, LEDGER_TABLE: this.ledger.name, TOPIC_ARN: props.topicArn },
     });
+  }
+
+  /**
+   * Facts for the stage check, read from the resources as configured.
+   * @param wiredRuleIds detection rules routed to the revoker
+   * @internal
+   */
+  public _facts(wiredRuleIds: string[]): RevocationFacts {
+    const fn = this.revoker.function;
+    return {
+      wiredRuleIds,
+      // The kill switch (agent-iam revoke) invokes the revoker by this name.
+      killSwitch: fn.functionNameInput === revokerFunctionName(this.environment),
+      ledgerPointInTimeRecovery: this.ledger.pointInTimeRecoveryInput?.enabled === true,
+      ledgerKmsEncrypted: this.ledger.serverSideEncryptionInput?.enabled === true && !!this.ledger.serverSideEncryptionInput?.kmsKeyArn,
+      notifies: !!(fn.environmentInput?.variables as Record<string, string> | undefined)?.TOPIC_ARN,
+      revokerActions: this.revokerActions,
+    };
   }
 }

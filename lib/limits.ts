@@ -47,26 +47,3 @@ export class AwsLimits {
    */
   public static readonly UNRESOLVED_TOKEN_ESTIMATE = 128;
 }
-
-/** One row of the limits table, for documentation and reports. */
-export interface LimitRow {
-  readonly name: string;
-  readonly value: number;
-  readonly enforcedAs: string;
-}
-
-/** The limits as rows (used by the README and by error messages). */
-export function limitRows(): LimitRow[] {
-  return [
-    { name: 'Role name length', value: AwsLimits.ROLE_NAME_MAX, enforcedAs: 'synth error naming the agent and the computed name' },
-    { name: 'Inline policies per role, total chars (no whitespace)', value: AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX, enforcedAs: 'larger grants are split into managed policies' },
-    { name: 'Managed policy size, chars (no whitespace)', value: AwsLimits.MANAGED_POLICY_MAX, enforcedAs: 'bin-packing of statements; synth error when one statement is larger' },
-    { name: 'Managed policies per role', value: AwsLimits.MANAGED_POLICIES_PER_ROLE, enforcedAs: 'synth error naming the agent and the policy size' },
-    { name: 'Trust policy size, chars (no whitespace)', value: AwsLimits.TRUST_POLICY_MAX, enforcedAs: 'synth error naming the agent' },
-    { name: 'Tags per role', value: AwsLimits.TAGS_PER_ROLE, enforcedAs: 'synth error' },
-    { name: 'Tag key / value length', value: AwsLimits.TAG_KEY_MAX, enforcedAs: `synth error (value max ${AwsLimits.TAG_VALUE_MAX})` },
-    { name: 'MaxSessionDuration, seconds', value: AwsLimits.MAX_SESSION_DURATION_MIN, enforcedAs: `synth error outside ${AwsLimits.MAX_SESSION_DURATION_MIN}-${AwsLimits.MAX_SESSION_DURATION_MAX}` },
-    { name: 'Session TTL (AssumeRole DurationSeconds), seconds', value: AwsLimits.ASSUME_ROLE_DURATION_MIN, enforcedAs: 'synth error under 900 or over MaxSessionDuration' },
-    { name: 'Session policy size, chars', value: AwsLimits.SESSION_POLICY_MAX, enforcedAs: 'reserved for stage 3 session-policy templates' },
-  ];
-}

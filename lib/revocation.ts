@@ -54,5 +54,21 @@ export interface RevocationResult {
 export const REVOKING_SEVERITIES = ['high', 'critical'];
 export const QUARANTINING_SEVERITIES = ['critical'];
 
+/**
+ * Actions the revoker's role may never have: each would let an abused revoker let a stranger in
+ * (trust), lift the cap (boundary) or grant through a managed policy. Denied in its role and
+ * checked by AIAM-4.05.
+ */
+export const REVOKER_FORBIDDEN_ACTIONS = [
+  'iam:UpdateAssumeRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary',
+  'iam:DeleteRolePermissionsBoundary', 'iam:CreateRole', 'iam:DeleteRole', 'iam:UpdateRole', 'iam:PassRole',
+  'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:TagRole', 'iam:UntagRole',
+];
+
+/** The revoker's function name in an environment (what the kill switch invokes). */
+export function revokerFunctionName(environment: string): string {
+  return `agent-iam-revoker-${environment}`;
+}
+
 /** Ledger (DynamoDB) layout: partition key `agent`, sort key `sk`. */
 export const LEDGER_KEYS = { partition: 'agent', sort: 'sk', state: 'STATE', eventPrefix: 'EVENT#' };

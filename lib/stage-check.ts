@@ -11,7 +11,7 @@ import { isWildcardAction } from './grant';
 import { lookupAction, expandAction } from './iam-reference';
 import { REQUIRED_SESSION_TAGS } from './session-tags';
 import { DETECTION_RULES } from './detections';
-import { REVOKING_SEVERITIES } from './revocation';
+import { REVOKER_FORBIDDEN_ACTIONS, REVOKING_SEVERITIES } from './revocation';
 
 /** Detection rules a stage-3 environment must deploy (the optional ones excluded). */
 const REQUIRED_DETECTIONS = DETECTION_RULES.filter((r) => !r.optional).map((r) => r.id);
@@ -208,8 +208,8 @@ const STACK_CHECKS: Record<string, StackCheck> = {
   },
   'AIAM-4.04': (s) => (s.riskScoring ? [] : ['detections do not feed a risk score read by the broker']),
   'AIAM-4.05': (s) => {
-    const forbidden = ['iam:UpdateAssumeRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary', 'iam:CreateRole', 'iam:PassRole', 'iam:*'];
-    const bad = (s.revocation?.revokerActions ?? []).filter((a) => forbidden.includes(a) || a === '*');
+    const forbidden = [...REVOKER_FORBIDDEN_ACTIONS, 'iam:*', '*'];
+    const bad = (s.revocation?.revokerActions ?? []).filter((a) => forbidden.includes(a));
     return s.revocation ? bad.map((a) => `the revoker may ${a}`) : ['no revoker is deployed'];
   },
   'AIAM-2.10': (s) => (s.trails.some((t) => t.siemQueueEncrypted && t.cloudWatchLogs) ? [] : ['no encrypted SIEM queue and CloudWatch Logs stream for the trail']),

@@ -15,7 +15,7 @@
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -28,7 +28,7 @@ import { AwsLimits } from '../lib/limits';
 import { policyDoc, PolicyDoc } from '../lib/policy';
 import { RISK_KEYS } from '../lib/risk';
 import { sessionPolicyDocument } from '../lib/session-policy';
-import { MotoServer, startMoto } from './support/moto';
+import { createAgentTable, MotoServer, startMoto } from './support/moto';
 
 const ACCOUNT = '123456789012'; // moto's default account
 const ENV = 'dev';
@@ -129,12 +129,7 @@ beforeAll(async () => {
   await put(`${base}/session-policies/curated-only`, JSON.stringify(ANSWER));
   await put(`${base}/session-policies/curated-only/read-only`, JSON.stringify(policyDoc([{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`${CORPUS}/curated/*`] }])));
 
-  await raw.send(new CreateTableCommand({
-    TableName: TABLE,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: RISK_KEYS.partition, AttributeType: 'S' }, { AttributeName: RISK_KEYS.sort, AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: RISK_KEYS.partition, KeyType: 'HASH' }, { AttributeName: RISK_KEYS.sort, KeyType: 'RANGE' }],
-  }));
+  await createAgentTable(raw, TABLE);
 });
 
 afterAll(async () => {

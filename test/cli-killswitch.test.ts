@@ -3,7 +3,7 @@
  * revoker code path as the detections (here the revoker core runs against moto's IAM, DynamoDB
  * and SNS behind the CLI's AWS port), and bad input is one line with exit 2.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateRoleCommand, GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -11,7 +11,7 @@ import { runCli } from '../bin/agent-iam';
 import { AwsPort, CliError, CliIo, ExitCode } from '../bin/cli/context';
 import { createRevokerClients, revoke, RevokerConfig } from '../lambda/revoker/index';
 import { QUARANTINE_POLICY_NAME, REVOCATION_POLICY_NAME } from '../lib/revocation';
-import { MotoServer, startMoto } from './support/moto';
+import { createAgentTable, MotoServer, startMoto } from './support/moto';
 
 jest.setTimeout(60_000);
 const ACCOUNT = '123456789012';
@@ -57,11 +57,7 @@ beforeAll(async () => {
   const ddb = new DynamoDBClient(common);
   doc = DynamoDBDocumentClient.from(ddb);
   for (const table of [`agent-iam-revocations-${ENV}`, `agent-iam-risk-${ENV}`]) {
-    await ddb.send(new CreateTableCommand({
-      TableName: table, BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'agent', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      AttributeDefinitions: [{ AttributeName: 'agent', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
-    }));
+    await createAgentTable(ddb, table);
   }
   const topic = await new SNSClient(common).send(new CreateTopicCommand({ Name: 'agent-iam-detections-prod' }));
   config = { environment: ENV, ledgerTable: `agent-iam-revocations-${ENV}`, topicArn: topic.TopicArn! };

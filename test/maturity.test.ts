@@ -115,3 +115,37 @@ describe('the stage check', () => {
     expect(msg).toContain('stack "dev": fails AIAM-2.02 (No IAM users or access keys for agents, stage 2): IAM user dev/bot-user exists; agents must use role sessions');
   });
 });
+
+describe('the stage check reads the resources as configured, not as the library meant them', () => {
+  test('a trail turned single-region through an escape hatch fails AIAM-2.08', () => {
+    const msg = errorOf(() => {
+      const stack = newStack();
+      stack.addAgent(agentProps());
+      stack.auditTrail.trail.isMultiRegionTrail = false;
+      Testing.synth(stack, true);
+    });
+    expect(msg).toContain('stack "dev": fails AIAM-2.08 (CloudTrail multi-region with log file validation, stage 2): no multi-region trail with log file validation');
+  });
+
+  test('a SIEM queue without its KMS key fails AIAM-2.10', () => {
+    const msg = errorOf(() => {
+      const stack = newStack();
+      stack.addAgent(agentProps());
+      stack.auditTrail.siemQueue.resetKmsMasterKeyId();
+      Testing.synth(stack, true);
+    });
+    expect(msg).toContain('fails AIAM-2.10 (SIEM export, stage 2)');
+  });
+
+  test('a revocation ledger without point-in-time recovery fails AIAM-4.02', () => {
+    const { DynamodbTable } = require('@cdktf/provider-aws/lib/dynamodb-table');
+    const msg = errorOf(() => {
+      const stack = newStack({ stage: MaturityStage.ADAPTIVE });
+      stack.addAgent(agentProps({ expiresAt: '2030-01-01' }));
+      const ledger = stack.node.findAll().find((c: any) => c instanceof DynamodbTable && c.nameInput === 'agent-iam-revocations-dev') as any;
+      ledger.putPointInTimeRecovery({ enabled: false });
+      Testing.synth(stack, true);
+    });
+    expect(msg).toContain('stack "dev": fails AIAM-4.02 (Revocation ledger, stage 4): the ledger has no point-in-time recovery');
+  });
+});

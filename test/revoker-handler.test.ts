@@ -6,7 +6,7 @@
  * rejected with nothing written; quarantine holds until a person restores;
  * and throttling and 5xx faults injected in front of moto lose nothing.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateRoleCommand,
   GetRolePolicyCommand,
@@ -21,7 +21,7 @@ import { AddressInfo } from 'net';
 import { createRevokerClients, handler, normalizeTime, parseRequest, RejectedEvent, revoke, RevokerClients, RevokerConfig } from '../lambda/revoker/index';
 import { LEDGER_KEYS, QUARANTINE_POLICY_NAME, quarantinePolicy, REVOCATION_POLICY_NAME, revocationPolicy, RevocationResult } from '../lib/revocation';
 import { FaultProxy, seededRandom, startFaultProxy } from './support/fault-proxy';
-import { MotoServer, startMoto } from './support/moto';
+import { createAgentTable, MotoServer, startMoto } from './support/moto';
 import { decide } from './support/simulator';
 
 // The simulator reads only the account id from the stack fixtures; moto's account is 123456789012.
@@ -180,11 +180,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', () => resolve()));
 
-  await ddb.send(new CreateTableCommand({
-    TableName: TABLE, BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: LEDGER_KEYS.partition, AttributeType: 'S' }, { AttributeName: LEDGER_KEYS.sort, AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: LEDGER_KEYS.partition, KeyType: 'HASH' }, { AttributeName: LEDGER_KEYS.sort, KeyType: 'RANGE' }],
-  }));
+  await createAgentTable(ddb, TABLE);
   const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'agent-iam-revocations-dev' }))).TopicArn!;
   await sns.send(new SubscribeCommand({
     TopicArn: topicArn, Protocol: 'http', Endpoint: `http://127.0.0.1:${(collector.address() as AddressInfo).port}/`,

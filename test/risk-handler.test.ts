@@ -4,13 +4,13 @@
  * detections at once all count, and crossing into high asks the revoker
  * exactly once per crossing.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { agentOfEvent, handler, recordDetection, RiskClients, RiskConfig, RiskItem, RISK_EVENT_PREFIX } from '../lambda/risk/index';
 import { RevocationRequest } from '../lib/revocation';
 import { decayedScore, RISK_HALF_LIFE_SECONDS, RISK_KEYS, RISK_THRESHOLDS, SEVERITY_POINTS } from '../lib/risk';
-import { MotoServer, startMoto } from './support/moto';
+import { createAgentTable, MotoServer, startMoto } from './support/moto';
 
 const ACCOUNT = '111122223333';
 const ENV = 'dev';
@@ -33,12 +33,7 @@ beforeAll(async () => {
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' });
   raw = new DynamoDBClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 });
   ddb = DynamoDBDocumentClient.from(raw);
-  await raw.send(new CreateTableCommand({
-    TableName: TABLE,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: RISK_KEYS.partition, AttributeType: 'S' }, { AttributeName: RISK_KEYS.sort, AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: RISK_KEYS.partition, KeyType: 'HASH' }, { AttributeName: RISK_KEYS.sort, KeyType: 'RANGE' }],
-  }));
+  await createAgentTable(raw, TABLE);
 });
 
 afterAll(async () => {

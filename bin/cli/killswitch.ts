@@ -11,7 +11,7 @@ import { randomUUID } from 'crypto';
 import { Command } from 'commander';
 import { approvalItem } from '../../lib/broker';
 import { validateAgentName, validateEnvironment } from '../../lib/naming';
-import { RevocationAction, RevocationResult } from '../../lib/revocation';
+import { RevocationAction, RevocationResult, revokerFunctionName } from '../../lib/revocation';
 import { AwsPort, CliContext, CliError, ExitCode } from './context';
 
 function load<T>(module: string): T {
@@ -79,7 +79,7 @@ function registerAction(program: Command, ctx: CliContext, action: RevocationAct
       kind: 'manual', action, agent, reason: opts.reason.trim(), actor: await aws.callerArn(),
       requestId: randomUUID(), time: new Date().toISOString(),
     };
-    const result = await aws.invoke(`agent-iam-revoker-${opts.env}`, request) as RevocationResult;
+    const result = await aws.invoke(revokerFunctionName(opts.env), request) as RevocationResult;
     if (opts.format === 'json') {
       ctx.io.out(`${JSON.stringify(result, null, 2)}\n`);
     } else {

@@ -3,6 +3,7 @@
  * that run AWS SDK code against a fake AWS: start it in beforeAll, stop it in
  * afterAll.
  */
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ChildProcess, spawn } from 'child_process';
 import * as http from 'http';
 import * as net from 'net';
@@ -83,4 +84,16 @@ function stop(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * Creates a table with the layout of the stage-4 tables (constructs/agent-table.ts): partition key
+ * `agent`, sort key `sk`, on demand. LEDGER_KEYS and RISK_KEYS both name this layout.
+ */
+export async function createAgentTable(client: DynamoDBClient, name: string): Promise<void> {
+  await client.send(new CreateTableCommand({
+    TableName: name, BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'agent', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'agent', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+  }));
 }

@@ -15,7 +15,7 @@ if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want"
 fi
 mkdir -p "$cache"
 start=$(date +%s)
-echo "creating $venv (checkov, moto) ..." >&2
+echo "creating $venv (checkov, moto, parliament, zizmor) ..." >&2
 python3 -m venv "$venv" >&2
 "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip >&2
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2

@@ -3,14 +3,14 @@
  * act as them, what they may do (grouped by resource, then by service), the detection rules that
  * watch them and the revocation path.
  *
- * Pure: reads `TerraformEnvironment`s from lib/terraform-facts and returns Mermaid text. Node ids
+ * Pure: reads `TerraformEnvironment`s from lib/assess and returns Mermaid text. Node ids
  * are generated (`e1_a2`), never taken from user input; every label is quoted and escaped with
  * Mermaid's entity codes (`#quot;`), so ARNs, policy variables and quotes cannot break the diagram.
  */
 import { ControlCatalog } from './maturity';
 import { requiresSourceIdentity } from './delegation';
 import { MaturityStage } from './maturity';
-import { stagesReached, TerraformAgent, TerraformEnvironment } from './terraform-facts';
+import { stagesReached, TerraformAgent, TerraformEnvironment } from './assess';
 
 /** Options of the graph. */
 export interface GraphOptions {

@@ -10,14 +10,14 @@
  * removed or disabled. Wildcards are compared through the AWS service reference (`expandAction`):
  * `s3:Get*` replacing `s3:GetObject` widens; `s3:GetObject` replacing `s3:Get*` does not.
  *
- * Pure: reads `TerraformEnvironment`s from lib/terraform-facts.
+ * Pure: reads `TerraformEnvironment`s from lib/assess.
  */
 import { Statement } from './policy';
 import { requiresSourceIdentity } from './delegation';
 import { expandAction } from './iam-reference';
 import { TOKEN_AGE_SID } from './token-age';
 import { DETECTION_RULES } from './detections';
-import { DetectionWiring, TerraformAgent, TerraformEnvironment } from './terraform-facts';
+import { DetectionWiring, TerraformAgent, TerraformEnvironment } from './assess';
 
 /** What a change is about. */
 export type ChangeCategory =

@@ -1,13 +1,13 @@
 /**
  * `agent-iam assess <path>`: the maturity stage each environment and agent reaches, read from
  * synthesized Terraform, and every control that keeps it from the next (or declared) stage.
- * Verdicts come from the stage check (lib/stage-check.ts) through lib/terraform-facts.ts.
+ * Verdicts come from the stage check (lib/stage-check.ts) through lib/assess/.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ControlCatalog, MaturityStage } from '../../lib/maturity';
 import {
   ADHOC_LABEL, AdHocFinding, catalogStages, findingsFor, stagesReached, targetStage, TerraformEnvironment, uncheckedNotes,
-} from '../../lib/terraform-facts';
+} from '../../lib/assess';
 import { CliContext, code, ExitCode, Format, FORMATS, md, Progress } from './context';
 import { loadEnvironments } from './input';
 

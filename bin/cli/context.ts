@@ -3,7 +3,7 @@
  * Subcommands are registered from their own modules (`registerAssess(program, ctx)`), so new
  * ones (revoke, restore, approve) plug in without touching the others.
  */
-import { TerraformInputError } from '../../lib/terraform-facts';
+import { TerraformInputError } from '../../lib/assess';
 
 /** Exit codes of the CLI. */
 export enum ExitCode {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { mergeConfigurations, parseTerraformJson, readEnvironment, TerraformConfig, TerraformEnvironment } from '../../lib/terraform-facts';
+import { mergeConfigurations, parseTerraformJson, readEnvironment, TerraformConfig, TerraformEnvironment } from '../../lib/assess';
 import { CliError, Progress } from './context';
 
 function readJson(file: string, progress: Progress): unknown {

@@ -51,7 +51,7 @@ export class AgentDetection extends Construct {
   public readonly topic: SnsTopic;
   private readonly rules: string[] = [];
   private readonly ruleIdsDeployed = new Set<string>();
-  private readonly created: { rule: CloudwatchEventRule; id: string; severity: string; name: string }[] = [];
+  private readonly created: { rule: CloudwatchEventRule; id: string; severity: string; name: string; notifyOnly: boolean }[] = [];
   private readonly lambdaTargets: DetectionLambdaTarget[] = [];
   private readonly wired = new Map<string, Set<string>>();
   private readonly agents: DetectionContext['agents'][number][] = [];
@@ -127,7 +127,7 @@ export class AgentDetection extends Construct {
     });
     new CloudwatchEventTarget(this, `rule-${patternName}-people`, { rule: rule.name, arn: this.topic.arn, targetId: 'people' });
     new CloudwatchEventTarget(this, `rule-${patternName}-siem`, { rule: rule.name, arn: this.props.siemQueueArn, targetId: 'siem' });
-    const created = { rule, id: r.id, severity: r.severity, name: patternName };
+    const created = { rule, id: r.id, severity: r.severity, name: patternName, notifyOnly: r.notifyOnly === true };
     this.created.push(created);
     for (const t of this.lambdaTargets) this.wire(created, t);
     if (r.globalService && this.props.region !== 'us-east-1') {
@@ -150,8 +150,9 @@ export class AgentDetection extends Construct {
     return [...(this.wired.get(targetId) ?? [])].sort();
   }
 
-  private wire(c: { rule: CloudwatchEventRule; id: string; severity: string; name: string }, t: DetectionLambdaTarget): void {
-    if (!t.severities.includes(c.severity)) return;
+  private wire(c: { rule: CloudwatchEventRule; id: string; severity: string; name: string; notifyOnly: boolean }, t: DetectionLambdaTarget): void {
+    // People-only rules (denied attempts, break-glass, control-plane changes) never revoke or score.
+    if (c.notifyOnly || !t.severities.includes(c.severity)) return;
     new CloudwatchEventTarget(this, `rule-${c.name}-${t.id}`, {
       rule: c.rule.name,
       arn: t.function.arn,

@@ -259,6 +259,7 @@ export class AgentIamStack extends TerraformStack {
           auditBucketName: this.auditTrail.bucket.bucket,
           auditKeyArn: this.auditTrail.key.arn,
           agents: [],
+          breakGlassRoleArns: props.stage >= MaturityStage.ADAPTIVE ? [...(props.adaptive?.breakGlassRoleArns ?? [])] : undefined,
         },
         deniedCallsThreshold: props.detection?.deniedCallsThreshold,
         guardDutyFindings: props.detection?.guardDutyFindings,

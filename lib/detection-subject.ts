@@ -1,9 +1,11 @@
 /**
  * Which role a detection is about, read from the event one way for every
- * consumer (the revoker, the risk scorer, the assessor's docs): for an
- * AssumeRole call, the role being assumed comes first (DET-3.08/3.09 are about
- * that agent), then the role whose session made the call; a GuardDuty finding
- * names the role of its access key.
+ * consumer (the revoker, the risk scorer, the assessor's docs): for a
+ * successful AssumeRole call, the role being assumed comes first (DET-3.08/3.09
+ * are about that agent), then the role whose session made the call; a failed
+ * call (any `errorCode`) is about the caller only, since anyone may try to
+ * assume any role and the record names the victim; a GuardDuty finding names
+ * the role of its access key.
  */
 
 /** The role candidates of a detection event's `detail`, most specific first. */
@@ -27,7 +29,9 @@ export function detectionSubject(detail: any): DetectionSubject {
     };
   }
   const issuer = detail?.userIdentity?.sessionContext?.sessionIssuer?.arn;
-  const assumed = detail?.eventSource === 'sts.amazonaws.com' && typeof detail?.eventName === 'string' && detail.eventName.startsWith('AssumeRole')
+  // A denied AssumeRole is the caller's doing; the role it names was only its target.
+  const failed = detail?.errorCode !== undefined && detail?.errorCode !== null;
+  const assumed = !failed && detail?.eventSource === 'sts.amazonaws.com' && typeof detail?.eventName === 'string' && detail.eventName.startsWith('AssumeRole')
     ? detail?.requestParameters?.roleArn : undefined;
   return { roleArns: [assumed, issuer].filter((a): a is string => typeof a === 'string') };
 }

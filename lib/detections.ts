@@ -42,6 +42,8 @@ export interface DetectionContext {
   /** ARN of the audit trail's KMS key; no key rule without it. */
   readonly auditKeyArn?: string;
   readonly agents: DetectionAgent[];
+  /** Stage 4: roles people use when the broker is down; their AssumeRole of an agent raises DET-3.15. */
+  readonly breakGlassRoleArns?: string[];
 }
 
 /** One rule of the detection catalog. */
@@ -68,6 +70,17 @@ export interface DetectionRule {
    * EventBridge only in the partition's home region (us-east-1 in `aws`); the rule must live there.
    */
   readonly globalService: boolean;
+  /**
+   * Delivered to people and the SIEM only, never to the revoker or the risk scorer: the rule
+   * watches people or the library's own control plane (no agent to charge), or an attempt that
+   * must not be turned against its target (a denied AssumeRole names the victim, not the caller).
+   */
+  readonly notifyOnly?: boolean;
+  /**
+   * The rule runs in the stack's region only and sees only calls made there. Stated so that the
+   * catalog, the README and the assessor say what the rule cannot see.
+   */
+  readonly homeRegionOnly?: boolean;
 }
 
 /** An EventBridge event pattern (JSON object). */
@@ -93,6 +106,40 @@ export const RULE_STATE_WITH_READ_ONLY_EVENTS = 'ENABLED_WITH_ALL_CLOUDTRAIL_MAN
 export const RULE_NAME_MAX = 64;
 /** Longest event pattern EventBridge accepts by default (a quota increase allows 4096). */
 export const EVENT_PATTERN_MAX = 2048;
+
+/**
+ * CloudTrail `errorCode` values of an authorization failure, across services: IAM, STS, S3 and
+ * most JSON services say `AccessDenied` or `AccessDeniedException` (the prefix covers both and
+ * `AccessDeniedFault`), SNS `AuthorizationError`, EC2 `Client.UnauthorizedOperation` or
+ * `UnauthorizedOperation`, Cognito `NotAuthorizedException`, API Gateway and others
+ * `ForbiddenException` or `UnauthorizedException`, KMS grants `AccessDeniedException`.
+ */
+export const DENIAL_ERROR_CODE_PREFIXES = ['AccessDenied'];
+/** Exact denial error codes beside the `AccessDenied` prefix; see DENIAL_ERROR_CODE_PREFIXES. */
+export const DENIAL_ERROR_CODES = [
+  'AuthorizationError', 'AuthorizationErrorException', 'Client.UnauthorizedOperation', 'UnauthorizedOperation',
+  'UnauthorizedAccess', 'UnauthorizedException', 'Client.UnauthorizedAccess', 'NotAuthorized', 'NotAuthorizedException',
+  'Forbidden', 'ForbiddenException', 'InsufficientPrivilegesException', 'AuthorizationFailure', 'AccessForbidden',
+];
+
+/** An EventBridge filter matching any denial error code. */
+export function denialErrorCodeFilter(): unknown[] {
+  return [...DENIAL_ERROR_CODE_PREFIXES.map((p) => ({ prefix: p })), ...DENIAL_ERROR_CODES];
+}
+
+/**
+ * Every pattern requires `source` to start with `aws.`: PutEvents refuses that prefix to
+ * anyone but AWS services, so a custom event on the default bus cannot trigger a rule.
+ */
+export const AWS_SOURCE_PREFIX = 'aws.';
+
+/** Lambda, EventBridge, DynamoDB and SNS writes that change how a control-plane resource behaves (CloudTrail names; Lambda's carry API-version suffixes). */
+export const CONTROL_PLANE_WRITE_PREFIXES = ['Add', 'Create', 'Delete', 'Disable', 'Enable', 'Publish', 'Put', 'Remove', 'Restore', 'Set', 'Subscribe', 'Tag', 'Unsubscribe', 'Untag', 'Update'];
+
+/** IAM calls that change what a token-age policy says or whether it applies. */
+export const TOKEN_AGE_POLICY_EVENT_NAMES = [
+  'CreatePolicyVersion', 'SetDefaultPolicyVersion', 'DeletePolicyVersion', 'DeletePolicy', 'DetachRolePolicy',
+];
 
 /** The control every detection rule serves. */
 const CONTROL = 'AIAM-3.07';
@@ -122,8 +169,10 @@ export const DETECTION_RULES: DetectionRule[] = [
   {
     id: 'DET-3.01', title: 'Agent call denied', severity: Severity.MEDIUM, controlId: CONTROL, perAgent: false,
     readOnlyEvents: true, globalService: false,
-    description: 'A call by an agent session failed with AccessDenied* or (Client.)UnauthorizedOperation. One denial is '
-      + 'a hint (a grant missing, or an agent probing); bursts are alarmed by a metric filter on the trail log group.',
+    description: 'A call by an agent session failed with an authorization error (AccessDenied*, AuthorizationError, '
+      + '(Client.)UnauthorizedOperation, NotAuthorizedException, ForbiddenException, ...; see DENIAL_ERROR_CODES). One '
+      + 'denial is a hint (a grant missing, or an agent probing); bursts are alarmed by a metric filter on the trail log '
+      + 'group. A denied AssumeRole by an agent is charged to the calling agent, never to the role it tried to assume.',
   },
   {
     id: 'DET-3.02', title: 'IAM write attempted by an agent', severity: Severity.CRITICAL, controlId: CONTROL, perAgent: false,
@@ -166,29 +215,64 @@ export const DETECTION_RULES: DetectionRule[] = [
   {
     id: 'DET-3.08', title: 'Agent role assumed without a source identity', severity: Severity.HIGH, controlId: CONTROL, perAgent: false,
     readOnlyEvents: true, globalService: false,
-    description: 'sts:AssumeRole of a role under /agents/<env>/ with no SourceIdentity passed and none inherited from '
-      + 'the caller\'s session: the session would not name whom the agent acts for. Trust policies deny it, so a match '
-      + 'is a misconfigured caller or a trust policy changed out of band.',
+    description: 'A successful sts:AssumeRole of a role under /agents/<env>/ with no SourceIdentity passed and none '
+      + 'inherited from the caller\'s session: the session does not name whom the agent acts for. Trust policies deny it, '
+      + 'so a match means a trust policy changed out of band. Denied attempts do not match (anyone can make one to get an '
+      + 'agent revoked); DET-3.12 reports them to people.',
   },
   {
     id: 'DET-3.09', title: 'Agent role assumed by an undeclared principal', severity: Severity.HIGH, controlId: CONTROL, perAgent: true,
     readOnlyEvents: true, globalService: false,
-    description: 'sts:AssumeRole of the agent\'s role by a principal not declared for it: a role session whose '
-      + 'sessionIssuer.arn (the caller\'s role ARN) is not declared, or an IAM user or root whose ARN is not. '
-      + 'Cross-account callers are recorded as type AWSAccount without an ARN and are not judged here.',
+    description: 'A successful sts:AssumeRole of the agent\'s role by a principal not declared for it: a role session '
+      + 'whose sessionIssuer.arn (the caller\'s role ARN) is not declared, or an IAM user or root whose ARN is not. '
+      + 'Cross-account callers are recorded as type AWSAccount without an ARN and are not judged here. Denied attempts '
+      + 'do not match (they would let anyone get the agent revoked); DET-3.12 reports them to people.',
   },
   {
     id: 'DET-3.10', title: 'Agent acting outside its allowed regions', severity: Severity.HIGH, controlId: CONTROL, perAgent: true,
-    readOnlyEvents: true, globalService: false,
+    readOnlyEvents: true, globalService: false, homeRegionOnly: true,
     description: 'A call by the agent\'s role in a region it is not allowed; global services, whose records always '
-      + 'carry the home region, are ignored. EventBridge sees an event only in the region of the call, so the rule '
-      + 'must run in every enabled region (or those regions must forward CloudTrail events to it).',
+      + 'carry the home region, are ignored. LIMIT: EventBridge delivers an event only in the region of the call, and '
+      + 'this rule is deployed in the stack\'s region only, so it sees calls made in the stack\'s region and nowhere '
+      + 'else: it fires only when that region is not among the agent\'s allowed regions. Calls in other regions are '
+      + 'denied by the agent\'s aws:RequestedRegion condition (IAM, not detection) and counted by the trail\'s '
+      + 'denied-calls metric filter (multi-region trail); to see them in real time, forward every enabled region\'s '
+      + 'CloudTrail events to this bus.',
   },
   {
     id: 'DET-3.11', title: 'GuardDuty finding on an agent role', severity: Severity.HIGH, controlId: CONTROL, perAgent: false,
     readOnlyEvents: false, globalService: false, optional: true,
     description: 'A GuardDuty finding whose access key belongs to a session of an agent role (credential '
       + 'exfiltration, anomalous behaviour). Needs GuardDuty enabled in the account.',
+  },
+  {
+    id: 'DET-3.12', title: 'Denied attempt to assume an agent role', severity: Severity.MEDIUM, controlId: CONTROL, perAgent: false,
+    readOnlyEvents: true, globalService: false, notifyOnly: true,
+    description: 'sts:AssumeRole of a role under /agents/<env>/ failed with an authorization error. For people only: '
+      + 'the record names the role someone tried to assume, not a wrongdoer, so it never raises that agent\'s risk or '
+      + 'revokes it (a denial-of-service lever otherwise). When the caller is an agent session, DET-3.01 charges the '
+      + 'caller\'s own agent.',
+  },
+  {
+    id: 'DET-3.13', title: 'Change to the library\'s control plane', severity: Severity.HIGH, controlId: CONTROL, perAgent: false,
+    readOnlyEvents: false, globalService: false, notifyOnly: true,
+    description: 'Any principal changed one of the environment\'s agent-iam-* Lambda functions (code, configuration, '
+      + 'concurrency, permissions), EventBridge rules or their targets, DynamoDB tables (including resource policies and '
+      + 'TTL) or the detections topic. Expected during a deploy (correlate with the pipeline); any other change can '
+      + 'silently switch off revocation, token-age enforcement or detection.',
+  },
+  {
+    id: 'DET-3.14', title: 'Token-age policy changed outside its Lambda', severity: Severity.HIGH, controlId: CONTROL, perAgent: false,
+    readOnlyEvents: false, globalService: true, notifyOnly: true,
+    description: 'A principal other than the environment\'s token-age Lambda created, deleted or set the default version '
+      + 'of a token-age policy, deleted it or detached it from a role: a session-lifetime limit loosened or removed.',
+  },
+  {
+    id: 'DET-3.15', title: 'Agent role assumed through break-glass', severity: Severity.HIGH, controlId: CONTROL, perAgent: false,
+    readOnlyEvents: true, globalService: false, notifyOnly: true, optional: true,
+    description: 'A break-glass role (stage 4, adaptive.breakGlassRoleArns) called sts:AssumeRole on an agent role, '
+      + 'successfully or not. People are told at once; nothing is revoked, since break-glass is how people act while '
+      + 'the broker is down. Deployed when break-glass roles are declared.',
   },
 ];
 
@@ -206,6 +290,16 @@ function cloudTrail(sources: string[], detail: EventPattern): EventPattern {
   return { source: sources, 'detail-type': [CLOUDTRAIL_DETAIL_TYPE], detail };
 }
 
+/** A CloudTrail event from any AWS service (never a custom source). */
+function anyAwsCloudTrail(detail: EventPattern): EventPattern {
+  return { source: [{ prefix: AWS_SOURCE_PREFIX }], 'detail-type': [CLOUDTRAIL_DETAIL_TYPE], detail };
+}
+
+/** The library's role of a function: `arn:<p>:iam::<acct>:role/agent-iam/<function name>` (HardenedFunction). */
+export function libraryFunctionRoleArn(partition: string, accountId: string, functionName: string): string {
+  return `arn:${partition}:iam::${accountId}:role/agent-iam/${functionName}`;
+}
+
 /** Event names of the boundary's denied actions of one service (`cloudtrail:StopLogging` -> `StopLogging`). */
 function eventNamesOf(service: string, actions: string[]): string[] {
   return actions.filter((a) => a.startsWith(`${service}:`)).map((a) => a.slice(service.length + 1));
@@ -220,12 +314,9 @@ type StackPattern = (ctx: DetectionContext) => EventPattern | undefined;
 type AgentPattern = (ctx: DetectionContext, agent: DetectionAgent) => EventPattern | undefined;
 
 const STACK_PATTERNS: Record<string, StackPattern> = {
-  'DET-3.01': (ctx) => ({
-    'detail-type': [CLOUDTRAIL_DETAIL_TYPE],
-    detail: {
-      userIdentity: byAnyAgent(ctx),
-      errorCode: [{ prefix: 'AccessDenied' }, 'UnauthorizedOperation', 'Client.UnauthorizedOperation'],
-    },
+  'DET-3.01': (ctx) => anyAwsCloudTrail({
+    userIdentity: byAnyAgent(ctx),
+    errorCode: denialErrorCodeFilter(),
   }),
   'DET-3.02': (ctx) => cloudTrail(['aws.iam'], {
     eventSource: ['iam.amazonaws.com'],
@@ -270,9 +361,51 @@ const STACK_PATTERNS: Record<string, StackPattern> = {
   'DET-3.08': (ctx) => cloudTrail(['aws.sts'], {
     eventSource: ['sts.amazonaws.com'],
     eventName: ['AssumeRole'],
+    // Successful assumptions only: a denied attempt names its victim, not its author.
+    errorCode: [{ exists: false }],
     requestParameters: { roleArn: [{ prefix: agentRoleArnPrefix(ctx) }], sourceIdentity: [{ exists: false }] },
     userIdentity: { sessionContext: { sourceIdentity: [{ exists: false }] } },
   }),
+  'DET-3.12': (ctx) => cloudTrail(['aws.sts'], {
+    eventSource: ['sts.amazonaws.com'],
+    eventName: ['AssumeRole'],
+    errorCode: denialErrorCodeFilter(),
+    requestParameters: { roleArn: [{ prefix: agentRoleArnPrefix(ctx) }] },
+  }),
+  'DET-3.13': (ctx) => {
+    const env = ctx.environment;
+    // Function, table and topic names are `agent-iam-<kind>-<env>`; rule names `agent-iam-<env>-<name>`.
+    const named = [{ wildcard: `*agent-iam-*-${env}` }];
+    const ruleNamed = [{ wildcard: `*agent-iam-${env}-*` }];
+    const writes = CONTROL_PLANE_WRITE_PREFIXES.map((p) => ({ prefix: p }));
+    return cloudTrail(['aws.lambda', 'aws.events', 'aws.dynamodb', 'aws.sns'], {
+      eventName: writes,
+      $or: [
+        { eventSource: ['lambda.amazonaws.com'], requestParameters: { functionName: named } },
+        { eventSource: ['events.amazonaws.com'], requestParameters: { name: ruleNamed } },
+        { eventSource: ['events.amazonaws.com'], requestParameters: { rule: ruleNamed } },
+        { eventSource: ['dynamodb.amazonaws.com'], requestParameters: { tableName: named } },
+        { eventSource: ['dynamodb.amazonaws.com'], requestParameters: { resourceArn: named } },
+        { eventSource: ['sns.amazonaws.com'], requestParameters: { topicArn: named } },
+        { eventSource: ['sns.amazonaws.com'], requestParameters: { subscriptionArn: [{ wildcard: `*agent-iam-*-${env}:*` }] } },
+      ],
+    });
+  },
+  'DET-3.14': (ctx) => cloudTrail(['aws.iam'], {
+    eventSource: ['iam.amazonaws.com'],
+    eventName: TOKEN_AGE_POLICY_EVENT_NAMES,
+    requestParameters: { policyArn: [{ wildcard: `*:policy${agentRolePath(ctx.environment)}agent-token-age-*` }] },
+    $or: [
+      { userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': [libraryFunctionRoleArn(ctx.partition, ctx.accountId, `agent-iam-token-age-${ctx.environment}`)] }] } } } },
+      { userIdentity: { type: [{ 'anything-but': ['AssumedRole'] }] } },
+    ],
+  }),
+  'DET-3.15': (ctx) => (!ctx.breakGlassRoleArns || ctx.breakGlassRoleArns.length === 0 ? undefined : cloudTrail(['aws.sts'], {
+    eventSource: ['sts.amazonaws.com'],
+    eventName: ['AssumeRole'],
+    requestParameters: { roleArn: [{ prefix: agentRoleArnPrefix(ctx) }] },
+    userIdentity: { sessionContext: { sessionIssuer: { arn: [...ctx.breakGlassRoleArns] } } },
+  })),
   'DET-3.11': (ctx) => (ctx.agents.length === 0 ? undefined : {
     source: ['aws.guardduty'],
     'detail-type': [GUARDDUTY_DETAIL_TYPE],
@@ -291,6 +424,8 @@ const AGENT_PATTERNS: Record<string, AgentPattern> = {
   'DET-3.09': (_ctx, agent) => cloudTrail(['aws.sts'], {
     eventSource: ['sts.amazonaws.com'],
     eventName: ['AssumeRole'],
+    // Successful assumptions only: a denied attempt names its victim, not its author.
+    errorCode: [{ exists: false }],
     requestParameters: { roleArn: [agent.roleArn] },
     $or: [
       // A role session calling AssumeRole is recorded as the session (sts ARN, no path);
@@ -299,14 +434,11 @@ const AGENT_PATTERNS: Record<string, AgentPattern> = {
       { userIdentity: { type: ['IAMUser', 'Root'], arn: notAnyOf(agent.declaredPrincipalArns) } },
     ],
   }),
-  'DET-3.10': (_ctx, agent) => (!agent.allowedRegions || agent.allowedRegions.length === 0 ? undefined : {
-    'detail-type': [CLOUDTRAIL_DETAIL_TYPE],
-    detail: {
-      userIdentity: { sessionContext: { sessionIssuer: { arn: [agent.roleArn] } } },
-      awsRegion: [{ 'anything-but': agent.allowedRegions }],
-      eventSource: [{ 'anything-but': GLOBAL_EVENT_SOURCES }],
-    },
-  }),
+  'DET-3.10': (_ctx, agent) => (!agent.allowedRegions || agent.allowedRegions.length === 0 ? undefined : anyAwsCloudTrail({
+    userIdentity: { sessionContext: { sessionIssuer: { arn: [agent.roleArn] } } },
+    awsRegion: [{ 'anything-but': agent.allowedRegions }],
+    eventSource: [{ 'anything-but': GLOBAL_EVENT_SOURCES }],
+  })),
 };
 
 /** The concrete event patterns of an environment: one per rule, or one per agent for per-agent rules. */
@@ -332,8 +464,11 @@ export function detectionPatterns(ctx: DetectionContext): DetectionPattern[] {
  * (the burst alarm of DET-3.01).
  */
 export function deniedCallsMetricFilterPattern(ctx: DetectionContext): string {
-  return `{ ($.errorCode = "AccessDenied*" || $.errorCode = "*UnauthorizedOperation") && `
-    + `$.userIdentity.sessionContext.sessionIssuer.arn = "${agentRoleArnPrefix(ctx)}*" }`;
+  const codes = [
+    ...DENIAL_ERROR_CODE_PREFIXES.map((p) => `$.errorCode = "${p}*"`),
+    ...DENIAL_ERROR_CODES.map((c) => `$.errorCode = "${c}"`),
+  ].join(' || ');
+  return `{ (${codes}) && $.userIdentity.sessionContext.sessionIssuer.arn = "${agentRoleArnPrefix(ctx)}*" }`;
 }
 
 /** Rule ids that have no pattern builder (a catalog entry without a pattern is a defect). */

@@ -193,7 +193,7 @@ const STACK_CHECKS: Record<string, StackCheck> = {
   'AIAM-4.01': (s) => {
     const r = s.revocation;
     if (!r) return ['no revoker is deployed'];
-    const needed = DETECTION_RULES.filter((d) => !d.optional && REVOKING_SEVERITIES.includes(d.severity)).map((d) => d.id);
+    const needed = DETECTION_RULES.filter((d) => !d.optional && !d.notifyOnly && REVOKING_SEVERITIES.includes(d.severity)).map((d) => d.id);
     const missing = needed.filter((id) => !r.wiredRuleIds.includes(id));
     return [...missing.map((id) => `high-severity detection ${id} does not reach the revoker`), ...(r.killSwitch ? [] : ['no manual kill switch'])];
   },

@@ -55,13 +55,18 @@ describe('credentials only through the broker', () => {
 });
 
 describe('the revocation path', () => {
-  test('every high and critical detection reaches the revoker; every detection reaches the risk scorer', () => {
+  test('every high and critical detection reaches the revoker; every detection reaches the risk scorer; people-only ones reach neither', () => {
     const targets = Object.values(tf.resource.aws_cloudwatch_event_target as Record<string, any>);
     const rules = tf.resource.aws_cloudwatch_event_rule as Record<string, any>;
     const idOf = (t: any) => Object.entries(rules).find(([k]) => t.rule.includes(`.${k}.`))?.[1]?.tags?.['agent-iam:detection'];
     const revoked = new Set(targets.filter((t) => t.target_id === 'revoker').map(idOf));
     const scored = new Set(targets.filter((t) => t.target_id === 'risk').map(idOf));
     for (const r of DETECTION_RULES.filter((x) => !x.optional)) {
+      if (r.notifyOnly) {
+        expect(scored).not.toContain(r.id);
+        expect(revoked).not.toContain(r.id);
+        continue;
+      }
       expect(scored).toContain(r.id);
       if (REVOKING_SEVERITIES.includes(r.severity)) expect(revoked).toContain(r.id); else expect(revoked).not.toContain(r.id);
     }

@@ -32,3 +32,19 @@ test('the revoker and the risk scorer blame the same agent for one event', () =>
   expect(parsed.agent).toBe('research');
   expect(agentOfEvent(event, 'dev')).toBe('research');
 });
+
+test('a denied AssumeRole is about the caller only: the victim it names is never charged', () => {
+  const detail = {
+    eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', errorCode: 'AccessDenied',
+    userIdentity: { sessionContext: { sessionIssuer: { arn: B } } }, requestParameters: { roleArn: A },
+  };
+  expect(detectionSubject(detail)).toEqual({ roleArns: [B] });
+  const event = { id: 'e-2', time: '2026-11-28T10:00:00Z', detail: { ...detail, eventTime: '2026-11-28T10:00:00Z' } };
+  // A peer agent (release) tried to assume research: release is charged, research is not.
+  expect(agentOfEvent(event, 'dev')).toBe('release');
+  const parsed = parseRequest({ kind: 'detection', ruleId: 'DET-3.01', severity: 'high', event }, 'dev', new Date('2026-11-28T10:01:00Z'));
+  expect(parsed.agent).toBe('release');
+  // A non-agent caller (a developer role) is charged to nobody.
+  const byDeveloper = { ...event, detail: { ...event.detail, userIdentity: { sessionContext: { sessionIssuer: { arn: 'arn:aws:iam::111122223333:role/developer' } } } } };
+  expect(agentOfEvent(byDeveloper, 'dev')).toBeUndefined();
+});

@@ -6,9 +6,10 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import {
-  AUDIT_KEY_EVENT_NAMES, CLOUDTRAIL_DETAIL_TYPE, DETECTION_RULES, DetectionContext, EVENT_PATTERN_MAX, EventPattern,
+  AUDIT_KEY_EVENT_NAMES, CLOUDTRAIL_DETAIL_TYPE, DENIAL_ERROR_CODES, DETECTION_RULES, DetectionContext, EVENT_PATTERN_MAX, EventPattern,
   RULE_NAME_MAX, Severity, deniedCallsMetricFilterPattern, detectionPatterns, ruleName, rulesWithoutPattern,
 } from '../lib/detections';
+import { REVOKING_SEVERITIES } from '../lib/revocation';
 import { ControlCatalog } from '../lib/maturity';
 import { venvBin } from './support/engine';
 
@@ -19,6 +20,8 @@ const TRIAGE = role('agent-support-triage-dev', '/agents/dev/');
 const RESEARCH_RUNTIME = role('research-runtime');
 const ORCHESTRATOR = role('agent-orchestrator-dev'); // named like an agent, but not one: no /agents/dev/ path
 const ADMIN = role('platform-admin');
+const BREAK_GLASS = role('break-glass-oncall');
+const TOKEN_AGE_FN_ROLE = role('agent-iam-token-age-dev', '/agent-iam/');
 const AUDIT_BUCKET = `agent-audit-dev-${ACCOUNT}`;
 const AUDIT_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/0b1c2d3e-4f50-4172-8394-a5b6c7d8e9f0`;
 const OTHER_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a`;
@@ -29,6 +32,7 @@ const CTX: DetectionContext = {
     { name: 'research', roleArn: RESEARCH, declaredPrincipalArns: [RESEARCH_RUNTIME], allowedRegions: ['us-east-1', 'eu-west-1'] },
     { name: 'support-triage', roleArn: TRIAGE, declaredPrincipalArns: [ORCHESTRATOR], allowedRegions: ['eu-west-1'] },
   ],
+  breakGlassRoleArns: [BREAK_GLASS],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -197,6 +201,14 @@ const EXPECTATIONS: Record<string, Expectations> = {
   'det-3.01': {
     match: [
       ['secretsmanager:GetSecretValue by an agent, AccessDenied', secretValue(agent(RESEARCH), 'AccessDenied')],
+      ['sns:Publish by an agent, AuthorizationError (SNS\'s word for a denial)', cloudTrailEvent({
+        caller: agent(RESEARCH), service: 'sns', eventName: 'Publish', errorCode: 'AuthorizationError',
+        requestParameters: { topicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:payments` },
+      })],
+      ['cognito-idp:AdminGetUser by an agent, NotAuthorizedException', cloudTrailEvent({
+        caller: agent(RESEARCH), service: 'cognito-idp', eventName: 'AdminGetUser', readOnly: true, errorCode: 'NotAuthorizedException',
+      })],
+      ['sts:AssumeRole of a peer agent by an agent, denied (charged to the caller)', assumeRole(agent(TRIAGE), RESEARCH, { errorCode: 'AccessDenied' })],
       ['ec2:DescribeInstances by an agent, Client.UnauthorizedOperation', cloudTrailEvent({
         caller: agent(TRIAGE), service: 'ec2', eventName: 'DescribeInstances', readOnly: true, errorCode: 'Client.UnauthorizedOperation',
         requestParameters: { instancesSet: {}, filterSet: {} },
@@ -207,6 +219,7 @@ const EXPECTATIONS: Record<string, Expectations> = {
       ['the same call by an agent, successful', secretValue(agent(RESEARCH))],
       ['the same denial for a non-agent role', secretValue(session(RESEARCH_RUNTIME, 'runtime-7'), 'AccessDenied')],
       ['a throttled call by an agent', secretValue(agent(RESEARCH), 'ThrottlingException')],
+      ['a custom event forged on the default bus with the same detail', { ...secretValue(agent(RESEARCH), 'AccessDenied'), source: 'attacker.forged' }],
     ],
   },
   'det-3.02': {
@@ -259,10 +272,11 @@ const EXPECTATIONS: Record<string, Expectations> = {
   },
   'det-3.08': {
     match: [
-      ['the orchestrator assuming an agent without a source identity', assumeRole(session(ORCHESTRATOR, 'run-9'), TRIAGE, { errorCode: 'AccessDenied' })],
-      ['an IAM user assuming an agent without a source identity', assumeRole(iamUser('ci-bot'), RESEARCH, { errorCode: 'AccessDenied' })],
+      ['the orchestrator assuming an agent without a source identity (trust changed out of band)', assumeRole(session(ORCHESTRATOR, 'run-9'), TRIAGE)],
+      ['an IAM user assuming an agent without a source identity', assumeRole(iamUser('ci-bot'), RESEARCH)],
     ],
     miss: [
+      ['a denied attempt without a source identity (anyone can make one: it must not revoke its target)', assumeRole(session(ORCHESTRATOR, 'run-9'), TRIAGE, { errorCode: 'AccessDenied' })],
       ['the orchestrator assuming an agent with a source identity', assumeRole(session(ORCHESTRATOR, 'run-9'), TRIAGE, { sourceIdentity: 'alice@example.com' })],
       ['a session that already carries a source identity chaining into an agent', assumeRole(agent(RESEARCH), TRIAGE)],
       ['the orchestrator assuming a non-agent role without a source identity', assumeRole(session(ORCHESTRATOR, 'run-9'), ADMIN)],
@@ -270,10 +284,12 @@ const EXPECTATIONS: Record<string, Expectations> = {
   },
   'det-3.09-research': {
     match: [
-      ['an undeclared role assuming the research agent', assumeRole(session(role('ci-deployer'), 'gha-311'), RESEARCH, { sourceIdentity: 'alice@example.com', errorCode: 'AccessDenied' })],
-      ['an IAM user assuming the research agent', assumeRole(iamUser('ci-bot'), RESEARCH, { sourceIdentity: 'ci-bot', errorCode: 'AccessDenied' })],
+      ['an undeclared role assuming the research agent', assumeRole(session(role('ci-deployer'), 'gha-311'), RESEARCH, { sourceIdentity: 'alice@example.com' })],
+      ['an IAM user assuming the research agent', assumeRole(iamUser('ci-bot'), RESEARCH, { sourceIdentity: 'ci-bot' })],
     ],
     miss: [
+      ['an undeclared role trying and failing to assume it', assumeRole(session(role('ci-deployer'), 'gha-311'), RESEARCH, { sourceIdentity: 'alice@example.com', errorCode: 'AccessDenied' })],
+      ['a peer agent trying and failing to assume it', assumeRole(agent(TRIAGE), RESEARCH, { errorCode: 'AccessDenied' })],
       // The caller is recorded as the session ARN (arn:aws:sts::...:assumed-role/research-runtime/runtime-7),
       // never as the declared role ARN; only sessionIssuer.arn names the declared role.
       ['its declared runtime role assuming it', assumeRole(session(RESEARCH_RUNTIME, 'runtime-7'), RESEARCH, { sourceIdentity: 'alice@example.com' })],
@@ -289,6 +305,7 @@ const EXPECTATIONS: Record<string, Expectations> = {
     miss: [
       ['the same call in an allowed region', describeTable(agent(RESEARCH), 'eu-west-1')],
       ['the same call by a non-agent role in us-west-2', describeTable(session(ADMIN, 'jdoe'), 'us-west-2')],
+      ['a custom event forged with the same detail', { ...describeTable(agent(RESEARCH), 'us-west-2'), source: 'my.app' }],
     ],
   },
   'det-3.10-support-triage': {
@@ -298,6 +315,84 @@ const EXPECTATIONS: Record<string, Expectations> = {
       ['iam:GetRole, a global service always recorded in us-east-1', getRole(agent(TRIAGE))],
       ['research (allowed us-east-1) in us-east-1', describeTable(agent(RESEARCH), 'us-east-1')],
     ],
+  },
+  'det-3.12': {
+    match: [
+      ['a developer role failing to assume the research agent', assumeRole(session(role('developer'), 'jdoe'), RESEARCH, { sourceIdentity: 'jdoe', errorCode: 'AccessDenied' })],
+      ['a peer agent failing to assume the research agent', assumeRole(agent(TRIAGE), RESEARCH, { errorCode: 'AccessDenied' })],
+    ],
+    miss: [
+      ['a successful assumption by the broker', assumeRole(session(RESEARCH_RUNTIME, 'runtime-7'), RESEARCH, { sourceIdentity: 'alice@example.com' })],
+      ['a denied assumption of a non-agent role', assumeRole(session(role('developer'), 'jdoe'), ADMIN, { errorCode: 'AccessDenied' })],
+    ],
+  },
+  'det-3.13': {
+    match: [
+      ['the revoker set to concurrency 0', cloudTrailEvent({
+        caller: session(role('developer'), 'jdoe'), service: 'lambda', eventName: 'PutFunctionConcurrency20171031',
+        requestParameters: { functionName: 'agent-iam-revoker-dev', reservedConcurrentExecutions: 0 },
+      })],
+      ['the token-age Lambda\'s code replaced (by ARN)', cloudTrailEvent({
+        caller: session(role('developer'), 'jdoe'), service: 'lambda', eventName: 'UpdateFunctionCode20150331v2',
+        requestParameters: { functionName: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:agent-iam-token-age-dev`, publish: false },
+      })],
+      ['the token-age schedule disabled', cloudTrailEvent({
+        caller: session(ADMIN, 'jdoe'), service: 'events', eventName: 'DisableRule', requestParameters: { name: 'agent-iam-dev-token-age-tick' },
+      })],
+      ['the revoker target removed from a detection rule', cloudTrailEvent({
+        caller: session(ADMIN, 'jdoe'), service: 'events', eventName: 'RemoveTargets', requestParameters: { rule: 'agent-iam-dev-det-3.02', ids: ['revoker'] },
+      })],
+      ['the risk table\'s resource policy deleted', cloudTrailEvent({
+        caller: session(ADMIN, 'jdoe'), service: 'dynamodb', eventName: 'DeleteResourcePolicy',
+        requestParameters: { resourceArn: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/agent-iam-risk-dev` },
+      })],
+      ['the people topic unsubscribed', cloudTrailEvent({
+        caller: session(ADMIN, 'jdoe'), service: 'sns', eventName: 'Unsubscribe',
+        requestParameters: { subscriptionArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:agent-iam-detections-dev:7c1f0e2a-1b2c-4d5e-8f90-0a1b2c3d4e5f` },
+      })],
+    ],
+    miss: [
+      ['the same change to a function of another environment', cloudTrailEvent({
+        caller: session(role('developer'), 'jdoe'), service: 'lambda', eventName: 'PutFunctionConcurrency20171031',
+        requestParameters: { functionName: 'agent-iam-revoker-prod', reservedConcurrentExecutions: 0 },
+      })],
+      ['a read of the revoker\'s configuration', cloudTrailEvent({
+        caller: session(ADMIN, 'jdoe'), service: 'lambda', eventName: 'GetFunctionConfiguration20150331v2', readOnly: true,
+        requestParameters: { functionName: 'agent-iam-revoker-dev' },
+      })],
+      ['a custom event forged with the same detail', { ...cloudTrailEvent({
+        caller: session(ADMIN, 'jdoe'), service: 'events', eventName: 'DisableRule', requestParameters: { name: 'agent-iam-dev-token-age-tick' },
+      }), source: 'aws-like.events' }],
+    ],
+  },
+  'det-3.14': {
+    match: [
+      ['a developer writing a new default version of a token-age policy', cloudTrailEvent({
+        caller: session(role('developer'), 'jdoe'), service: 'iam', eventName: 'CreatePolicyVersion', region: 'us-east-1',
+        requestParameters: { policyArn: `arn:aws:iam::${ACCOUNT}:policy/agents/dev/agent-token-age-900s-dev`, setAsDefault: true },
+      })],
+      ['a token-age policy detached from an agent role', cloudTrailEvent({
+        caller: session(ADMIN, 'jdoe'), service: 'iam', eventName: 'DetachRolePolicy', region: 'us-east-1',
+        requestParameters: { roleName: 'agent-research-dev', policyArn: `arn:aws:iam::${ACCOUNT}:policy/agents/dev/agent-token-age-900s-dev` },
+      })],
+    ],
+    miss: [
+      ['the token-age Lambda\'s own tick', cloudTrailEvent({
+        caller: session(TOKEN_AGE_FN_ROLE, 'agent-iam-token-age-dev'), service: 'iam', eventName: 'CreatePolicyVersion', region: 'us-east-1',
+        requestParameters: { policyArn: `arn:aws:iam::${ACCOUNT}:policy/agents/dev/agent-token-age-900s-dev`, setAsDefault: true },
+      })],
+      ['a version of another policy', cloudTrailEvent({
+        caller: session(ADMIN, 'jdoe'), service: 'iam', eventName: 'CreatePolicyVersion', region: 'us-east-1',
+        requestParameters: { policyArn: `arn:aws:iam::${ACCOUNT}:policy/team/analytics-read`, setAsDefault: true },
+      })],
+    ],
+  },
+  'det-3.15': {
+    match: [
+      ['the break-glass role assuming an agent', assumeRole(session(BREAK_GLASS, 'oncall-jdoe', 'jdoe'), RESEARCH, { sourceIdentity: 'jdoe' })],
+      ['the break-glass role failing to assume an agent', assumeRole(session(BREAK_GLASS, 'oncall-jdoe'), RESEARCH, { errorCode: 'AccessDenied' })],
+    ],
+    miss: [['the broker assuming an agent', assumeRole(session(RESEARCH_RUNTIME, 'runtime-7'), RESEARCH, { sourceIdentity: 'alice@example.com' })]],
   },
   'det-3.11': {
     match: [['a credential-exfiltration finding on the research agent role', guardDutyFinding(RESEARCH)]],
@@ -375,8 +470,25 @@ describe('the detection catalog', () => {
     expect(rulesWithoutPattern()).toEqual([]);
   });
 
-  test('only the GuardDuty rule is optional', () => {
-    expect(DETECTION_RULES.filter((r) => r.optional).map((r) => r.id)).toEqual(['DET-3.11']);
+  test('only the GuardDuty and break-glass rules are optional', () => {
+    expect(DETECTION_RULES.filter((r) => r.optional).map((r) => r.id)).toEqual(['DET-3.11', 'DET-3.15']);
+  });
+
+  test('every pattern requires an AWS source, so no custom event (PutEvents refuses aws.*) can trigger one', () => {
+    for (const p of detectionPatterns(CTX)) {
+      const source = p.pattern.source as unknown[];
+      expect(Array.isArray(source)).toBe(true);
+      for (const v of source) {
+        if (typeof v === 'string') expect(v).toMatch(/^aws\./);
+        else expect(v).toEqual({ prefix: 'aws.' });
+      }
+    }
+  });
+
+  test('the region rule states its home-region limit in the catalog', () => {
+    const r = DETECTION_RULES.find((x) => x.id === 'DET-3.10')!;
+    expect(r.homeRegionOnly).toBe(true);
+    expect(r.description).toMatch(/LIMIT: .*stack's region only/);
   });
 
   test('every rule has at least one concrete pattern in an environment where it applies', () => {
@@ -394,7 +506,9 @@ describe('the detection catalog', () => {
     expect(ids).not.toContain('DET-3.06'); // no audit bucket
     expect(ids).not.toContain('DET-3.07'); // no audit key
     expect(ids).not.toContain('DET-3.10'); // no allowed regions
-    expect(detectionPatterns({ ...bare, agents: [] }).map((p) => p.rule.id)).toEqual(['DET-3.01', 'DET-3.02', 'DET-3.03', 'DET-3.04', 'DET-3.05', 'DET-3.08']);
+    expect(ids).not.toContain('DET-3.15'); // no break-glass roles
+    expect(detectionPatterns({ ...bare, agents: [] }).map((p) => p.rule.id))
+      .toEqual(['DET-3.01', 'DET-3.02', 'DET-3.03', 'DET-3.04', 'DET-3.05', 'DET-3.08', 'DET-3.12', 'DET-3.13', 'DET-3.14']);
   });
 
   test('the audit key rule also matches the key by the record\'s resources, for callers that pass a key id (moto cannot match inside arrays of objects)', () => {
@@ -424,10 +538,61 @@ describe('the detection catalog', () => {
     }
   });
 
-  test('the denied-calls metric filter watches AccessDenied* and *UnauthorizedOperation of agent sessions', () => {
-    expect(deniedCallsMetricFilterPattern(CTX)).toBe(
-      '{ ($.errorCode = "AccessDenied*" || $.errorCode = "*UnauthorizedOperation") && '
-      + '$.userIdentity.sessionContext.sessionIssuer.arn = "arn:aws:iam::111122223333:role/agents/dev/*" }');
+  test('the denied-calls metric filter watches every denial error code of agent sessions', () => {
+    const f = deniedCallsMetricFilterPattern(CTX);
+    expect(f).toContain('$.errorCode = "AccessDenied*"');
+    for (const c of ['AuthorizationError', 'Client.UnauthorizedOperation', 'UnauthorizedOperation', 'NotAuthorizedException']) {
+      expect(DENIAL_ERROR_CODES).toContain(c);
+      expect(f).toContain(`$.errorCode = "${c}"`);
+    }
+    expect(f).toMatch(/&& \$\.userIdentity\.sessionContext\.sessionIssuer\.arn = "arn:aws:iam::111122223333:role\/agents\/dev\/\*" }$/);
+    expect(f.length).toBeLessThanOrEqual(1024); // CloudWatch Logs' limit on a filter pattern
+  });
+});
+
+describe('attacks on the detection path (moto\'s matcher)', () => {
+  const all = detectionPatterns(CTX);
+  const revoking = all.filter((p) => !p.rule.notifyOnly && REVOKING_SEVERITIES.includes(p.rule.severity));
+  /** The names of the patterns each event matches, in one run of moto. */
+  const matchingEach = (events: EventPattern[], patterns = all): string[][] => {
+    const verdicts = motoMatches(events.flatMap((event) => patterns.map((p) => ({ title: p.name, pattern: p.pattern, event, expected: true }))));
+    return events.map((_, e) => patterns.filter((_p, i) => verdicts[e * patterns.length + i]).map((p) => p.name));
+  };
+  const matching = (event: EventPattern, patterns = all) => matchingEach([event], patterns)[0]!;
+
+  test('a failed AssumeRole on a victim agent matches no revoking rule (by a peer agent, a developer, an IAM user)', () => {
+    const attempts = [agent(TRIAGE), session(role('developer'), 'jdoe'), iamUser('ci-bot')]
+      .flatMap((caller) => ['AccessDenied', 'AccessDeniedException'].map((errorCode) => assumeRole(caller, RESEARCH, { errorCode })));
+    expect(matchingEach(attempts, revoking)).toEqual(attempts.map(() => []));
+  });
+
+  test('people still hear of it: the failed attempt matches DET-3.12 (and DET-3.01 when the caller is an agent)', () => {
+    expect(matching(assumeRole(session(role('developer'), 'jdoe'), RESEARCH, { errorCode: 'AccessDenied' }))).toEqual(['det-3.12']);
+    expect(matching(assumeRole(agent(TRIAGE), RESEARCH, { errorCode: 'AccessDenied' })).sort()).toEqual(['det-3.01', 'det-3.12']);
+  });
+
+  test('an event with a custom source matches no rule, whatever its detail', () => {
+    const events = [
+      secretValue(agent(RESEARCH), 'AccessDenied'), describeTable(agent(RESEARCH), 'us-west-2'), attachRolePolicy(agent(RESEARCH)),
+      assumeRole(session(role('ci-deployer'), 'gha-311'), RESEARCH, { sourceIdentity: 'x' }), guardDutyFinding(RESEARCH),
+    ];
+    for (const names of matchingEach(events)) expect(names.length).toBeGreaterThan(0); // the genuine events are detected
+    const forged = events.flatMap((e) => ['custom.app', 'attacker', 'awsx.sts'].map((source) => ({ ...e, source })));
+    expect(matchingEach(forged)).toEqual(forged.map(() => []));
+  });
+
+  test('SNS AuthorizationError and EC2 Client.UnauthorizedOperation are denials (DET-3.01)', () => {
+    const sns = cloudTrailEvent({ caller: agent(RESEARCH), service: 'sns', eventName: 'Publish', errorCode: 'AuthorizationError' });
+    const ec2 = cloudTrailEvent({ caller: agent(RESEARCH), service: 'ec2', eventName: 'RunInstances', errorCode: 'Client.UnauthorizedOperation' });
+    expect(matching(sns)).toContain('det-3.01');
+    expect(matching(ec2)).toContain('det-3.01');
+  });
+
+  test('break-glass and control-plane detections go to people only, never to the revoker', () => {
+    for (const id of ['DET-3.12', 'DET-3.13', 'DET-3.14', 'DET-3.15']) {
+      expect(DETECTION_RULES.find((r) => r.id === id)!.notifyOnly).toBe(true);
+    }
+    expect(DETECTION_RULES.find((r) => r.id === 'DET-3.15')!.severity).toBe(Severity.HIGH);
   });
 });
 

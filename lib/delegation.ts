@@ -49,6 +49,25 @@ export interface ThirdPartyDelegation {
   readonly externalId: string;
 }
 
+/**
+ * A written acknowledgement that an account-root principal (`arn:<partition>:iam::<account>:root`
+ * or a bare account id) may assume the agent: it trusts every role and user of that account whose
+ * own IAM policies allow sts:AssumeRole on the agent, now and in the future.
+ */
+export interface AccountRootAcknowledgement {
+  /** The account-root principal, exactly as written in awsPrincipals or thirdParties. */
+  readonly principal: string;
+  /** Why trusting the whole account is acceptable (recorded in the code review; at least 10 characters). */
+  readonly reason: string;
+  /**
+   * External id the account must pass (2-1,224 characters of letters, digits and +=,.@:/-).
+   * Required for another account's root; for a principal in awsPrincipals it is added as an
+   * `sts:ExternalId` condition.
+   * @default - none (allowed only for this stack's own account)
+   */
+  readonly externalId?: string;
+}
+
 /** Who may assume an agent's role. At least one principal is required. */
 export interface AgentDelegation {
   /**
@@ -73,10 +92,18 @@ export interface AgentDelegation {
    */
   readonly thirdParties?: ThirdPartyDelegation[];
   /**
-   * Pattern (StringLike) the source identity must match, for example `user:*`.
+   * Pattern (StringLike) the source identity must match, for example `user-*` or `*@example.com`.
+   * STS accepts source identities of 2-64 characters of letters, digits and `_+=,.@-`: a pattern
+   * that no such value can match (`user:*`) is a synth error.
    * @default "*" (any source identity, but one must be set)
    */
   readonly sourceIdentityPattern?: string;
+  /**
+   * Account-root principals (in awsPrincipals or thirdParties) you accept, each with a reason;
+   * any other account-root principal is a synth error.
+   * @default - none
+   */
+  readonly accountRootAcknowledgements?: AccountRootAcknowledgement[];
 }
 
 /** Context a trust policy is built in. */
@@ -110,6 +137,16 @@ function issuerOf(o: OidcDelegation): string | undefined {
   return i >= 0 ? o.providerArn.slice(i + ':oidc-provider/'.length) : undefined;
 }
 
+/** The account of an account-root principal (`arn:<p>:iam::<acct>:root` or a bare account id), else undefined. */
+export function accountRootOf(principal: string): string | undefined {
+  const m = /^(?:arn:[a-z-]+:iam::(\d{12}):root|(\d{12}))$/.exec(principal);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
+function acknowledgementOf(d: AgentDelegation, principal: string): AccountRootAcknowledgement | undefined {
+  return (d.accountRootAcknowledgements ?? []).find((a) => a.principal === principal);
+}
+
 /** The role trust policy for a delegation. */
 export function trustPolicy(d: AgentDelegation, ctx: TrustContext): PolicyDoc {
   const pattern = d.sourceIdentityPattern ?? '*';
@@ -123,14 +160,23 @@ export function trustPolicy(d: AgentDelegation, ctx: TrustContext): PolicyDoc {
     }
     return c;
   };
-  if ((d.awsPrincipals ?? []).length > 0) {
+  // Acknowledged account roots with an external id get their own statement with sts:ExternalId.
+  const rootsWithExternalId = (d.awsPrincipals ?? []).filter((p) => accountRootOf(p) && acknowledgementOf(d, p)?.externalId);
+  const plain = (d.awsPrincipals ?? []).filter((p) => !rootsWithExternalId.includes(p));
+  if (plain.length > 0) {
     statements.push({
       Sid: 'AssumeWithSourceIdentity', Effect: 'Allow',
-      Principal: { AWS: [...new Set(d.awsPrincipals)].sort() },
+      Principal: { AWS: [...new Set(plain)].sort() },
       Action: SOURCE_IDENTITY_ACTIONS,
       Condition: sessionConditions(),
     });
   }
+  [...new Set(rootsWithExternalId)].forEach((p, i) => statements.push({
+    Sid: `AccountRootWithExternalId${i}`, Effect: 'Allow',
+    Principal: { AWS: [p] },
+    Action: SOURCE_IDENTITY_ACTIONS,
+    Condition: { StringEquals: { 'sts:ExternalId': [acknowledgementOf(d, p)!.externalId!] }, ...sessionConditions() },
+  }));
   (d.thirdParties ?? []).forEach((t, i) => statements.push({
     Sid: `ThirdPartyWithExternalId${i}`, Effect: 'Allow',
     Principal: { AWS: [t.principal] },
@@ -167,6 +213,57 @@ function hasWildcard(s: string): boolean {
   return !Token.isUnresolved(s) && s.includes('*');
 }
 
+/** Characters STS accepts in a source identity (2-64 of them). */
+const SOURCE_IDENTITY_CHAR = /[\w+=,.@-]/;
+const SOURCE_IDENTITY_MIN = 2;
+const SOURCE_IDENTITY_MAX = 64;
+
+/**
+ * Why no valid source identity can match a StringLike pattern (`*` any run, `?` one character),
+ * or undefined when some can. Tokens are not judged.
+ */
+export function unmatchableSourceIdentityPattern(pattern: string): string | undefined {
+  if (Token.isUnresolved(pattern)) return undefined;
+  const literal = pattern.replace(/[*?]/g, '');
+  const bad = [...new Set([...literal].filter((c) => !SOURCE_IDENTITY_CHAR.test(c)))];
+  if (bad.length > 0) {
+    return `${bad.map((c) => JSON.stringify(c)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not allowed in a source identity`;
+  }
+  const fixed = pattern.replace(/\*/g, '').length; // literal characters and '?'s: the shortest match
+  if (fixed > SOURCE_IDENTITY_MAX) return `its shortest match is ${fixed} characters, over the ${SOURCE_IDENTITY_MAX} STS allows`;
+  if (!pattern.includes('*') && fixed < SOURCE_IDENTITY_MIN) return `it matches only ${fixed}-character values, under the ${SOURCE_IDENTITY_MIN} STS requires`;
+  return undefined;
+}
+
+/** GitHub Actions' OIDC issuer. */
+export const GITHUB_ACTIONS_ISSUER = 'token.actions.githubusercontent.com';
+const EKS_ISSUER = /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/id\/[A-Za-z0-9]+$/;
+
+/**
+ * Why an OIDC subject of a known issuer is not anchored to one owner, or undefined. GitHub:
+ * `repo:<owner>/<repo>:<rest>` with no wildcard in owner or repository. EKS:
+ * `system:serviceaccount:<namespace>:<name>` with no wildcard.
+ */
+export function unanchoredSubject(issuer: string | undefined, subject: string): string | undefined {
+  if (!issuer || Token.isUnresolved(subject)) return undefined;
+  if (issuer === GITHUB_ACTIONS_ISSUER) {
+    const m = /^repo:([^/:]*)\/([^/:]*):(.+)$/.exec(subject);
+    if (!m || /[*?]/.test(m[1]) || /[*?]/.test(m[2]) || m[1] === '' || m[2] === '') {
+      return `"${subject}" is not anchored to one repository: any GitHub repository in the world matching it could assume the agent. `
+        + 'Write "repo:<owner>/<repo>:<ref or environment>", with no wildcard in owner or repository (for example "repo:acme/agents:ref:refs/heads/main" or "repo:acme/agents:environment:prod")';
+    }
+    return undefined;
+  }
+  if (EKS_ISSUER.test(issuer)) {
+    const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(subject);
+    if (!m || /[*?]/.test(subject)) {
+      return `"${subject}" is not one Kubernetes service account: any pod of the cluster matching it could assume the agent. `
+        + 'Write "system:serviceaccount:<namespace>:<name>" without wildcards';
+    }
+  }
+  return undefined;
+}
+
 /** Problems with a delegation: no principal, wildcard principals, OIDC without sub/aud, bad external ids, size. */
 export function validateDelegation(agent: string, d: AgentDelegation | undefined, ctx: TrustContext): string[] {
   const problems: string[] = [];
@@ -178,8 +275,37 @@ export function validateDelegation(agent: string, d: AgentDelegation | undefined
   if (count === 0) {
     f('', 'declares no principal, so nobody could assume the agent; add awsPrincipals (an orchestrator or runtime role), services, oidc or thirdParties');
   }
+  const checkAccountRoot = (field: string, p: string, externalIdElsewhere: boolean) => {
+    const account = accountRootOf(p);
+    if (!account) return;
+    const ack = acknowledgementOf(d, p);
+    if (!ack) {
+      f(field, `"${p}" is an account root: it trusts every role and user of account ${account} whose own policies allow `
+        + 'sts:AssumeRole on the agent, now and in the future. Name the role ARNs instead, or acknowledge it in '
+        + `accountRootAcknowledgements with { principal: "${p}", reason: "...", externalId: "..." }`);
+      return;
+    }
+    const sameAccount = !Token.isUnresolved(ctx.accountId) && ctx.accountId === account;
+    if (!sameAccount && !externalIdElsewhere && !ack.externalId) {
+      f(field, `"${p}" is the root of ${Token.isUnresolved(ctx.accountId) ? 'an account that may not be this stack\'s' : 'another account'}; `
+        + 'its acknowledgement must carry an externalId (2-1,224 characters agreed with that account), so a confused deputy there cannot assume the agent');
+    }
+  };
+  (d.accountRootAcknowledgements ?? []).forEach((a, i) => {
+    if (!a.reason || a.reason.trim().length < 10) {
+      f(`accountRootAcknowledgements[${i}].reason`, 'must say why trusting the whole account is acceptable (at least 10 characters)');
+    }
+    if (a.externalId !== undefined && (a.externalId.length < AwsLimits.EXTERNAL_ID_MIN || a.externalId.length > AwsLimits.EXTERNAL_ID_MAX || !/^[\w+=,.@:/-]+$/.test(a.externalId))) {
+      f(`accountRootAcknowledgements[${i}].externalId`, `must be ${AwsLimits.EXTERNAL_ID_MIN}-${AwsLimits.EXTERNAL_ID_MAX} characters of letters, digits and +=,.@:/-`);
+    }
+    const declared = [...(d.awsPrincipals ?? []), ...(d.thirdParties ?? []).map((t) => t.principal)];
+    if (!accountRootOf(a.principal) || !declared.includes(a.principal)) {
+      f(`accountRootAcknowledgements[${i}].principal`, `"${a.principal}" is not an account-root principal declared in awsPrincipals or thirdParties; remove the acknowledgement`);
+    }
+  });
   (d.awsPrincipals ?? []).forEach((p, i) => {
     if (Token.isUnresolved(p)) return;
+    checkAccountRoot(`awsPrincipals[${i}]`, p, false);
     if (p === '*' || hasWildcard(p)) {
       f(`awsPrincipals[${i}]`, `"${p}" lets any principal assume the agent; name the role ARNs that may act as it`);
     } else if (!/^arn:[a-z-]+:(iam|sts)::\d{12}:(root|role\/.+|user\/.+|assumed-role\/.+)$/.test(p) && !/^\d{12}$/.test(p)) {
@@ -208,7 +334,10 @@ export function validateDelegation(agent: string, d: AgentDelegation | undefined
       o.subjects.forEach((s, j) => {
         if (s.trim() === '*' || /^\*+$/.test(s.trim())) {
           f(`oidc[${i}].subjects[${j}]`, '"*" matches every subject of the IdP; name the service account or repository');
+          return;
         }
+        const why = unanchoredSubject(issuerOf(o), s);
+        if (why) f(`oidc[${i}].subjects[${j}]`, why);
       });
     }
     if (!o.audiences || o.audiences.length === 0) {
@@ -216,6 +345,7 @@ export function validateDelegation(agent: string, d: AgentDelegation | undefined
     }
   });
   (d.thirdParties ?? []).forEach((t, i) => {
+    if (t.principal && !Token.isUnresolved(t.principal)) checkAccountRoot(`thirdParties[${i}].principal`, t.principal, true);
     if (!t.principal || t.principal === '*' || hasWildcard(t.principal)) {
       f(`thirdParties[${i}].principal`, 'must name the vendor account or role ARN, without wildcards');
     }
@@ -224,7 +354,14 @@ export function validateDelegation(agent: string, d: AgentDelegation | undefined
     }
   });
   if (d.sourceIdentityPattern !== undefined && d.sourceIdentityPattern.trim() === '') {
-    f('sourceIdentityPattern', 'is empty; omit it to accept any source identity, or give a pattern such as "user:*"');
+    f('sourceIdentityPattern', 'is empty; omit it to accept any source identity, or give a pattern such as "user-*"');
+  } else if (d.sourceIdentityPattern !== undefined) {
+    const why = unmatchableSourceIdentityPattern(d.sourceIdentityPattern);
+    if (why) {
+      f('sourceIdentityPattern', `"${d.sourceIdentityPattern}" can never match: ${why}. STS accepts source identities of `
+        + `${SOURCE_IDENTITY_MIN}-${SOURCE_IDENTITY_MAX} letters, digits and _+=,.@- characters, so every AssumeRole would be denied; `
+        + 'use for example "user-*" or "*@example.com"');
+    }
   }
   if (problems.length === 0) {
     const size = policySize(trustPolicy(d, ctx));

@@ -79,8 +79,8 @@ describe('trust', () => {
   });
 
   test('a source identity pattern narrows who the agent may act for', () => {
-    const trust = trustOf(synthOne({ delegation: { awsPrincipals: [ORCHESTRATOR], sourceIdentityPattern: 'user:*' } }).out);
-    expect(trust.Statement[0].Condition).toEqual({ StringLike: { 'sts:SourceIdentity': ['user:*'] } });
+    const trust = trustOf(synthOne({ delegation: { awsPrincipals: [ORCHESTRATOR], sourceIdentityPattern: 'user-*' } }).out);
+    expect(trust.Statement[0].Condition).toEqual({ StringLike: { 'sts:SourceIdentity': ['user-*'] } });
   });
 
   test('ECS tasks carry the confused-deputy guard of this account and region', () => {

@@ -152,6 +152,55 @@ describe('delegation', () => {
     expect(synthError({ delegation: { thirdParties: [{ principal: 'arn:aws:iam::444455556666:role/vendor', externalId: 'x' }] } }))
       .toContain('delegation.thirdParties[0].externalId: must be 2-1224 characters');
   });
+  const GITHUB = 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com';
+  const EKS = 'arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC123';
+  const github = (subject: string) => ({ oidc: [{ providerArn: GITHUB, subjects: [subject], audiences: ['sts.amazonaws.com'] }] });
+  const eks = (subject: string) => ({ oidc: [{ providerArn: EKS, subjects: [subject], audiences: ['sts.amazonaws.com'] }] });
+  test.each(['repo:*', 'repo:*/agents:ref:refs/heads/main', 'repo:acme/*', 'repo:acme/agent?:*', 'repo:ac*me/agents:*', '*:ref:refs/heads/main', 'repo:acme:*'])(
+    'a GitHub subject not anchored to one repository (%s) is rejected: any repository in the world could assume the agent', (subject) => {
+      expect(synthError({ delegation: github(subject) })).toContain(`agent "triage": delegation.oidc[0].subjects[0]: "${subject}" is not anchored to one repository`);
+    });
+  test('GitHub subjects anchored to one repository pass, with wildcards after it', () => {
+    for (const subject of ['repo:acme/agents:ref:refs/heads/main', 'repo:acme/agents:environment:prod', 'repo:acme/agents:*']) {
+      expect(synthError({ delegation: github(subject) })).not.toContain('delegation.oidc');
+    }
+  });
+  test.each(['system:serviceaccount:*', 'system:serviceaccount:agents:*', 'system:serviceaccount:*:triage', 'agents:triage'])(
+    'an EKS subject that is not one service account (%s) is rejected', (subject) => {
+      expect(synthError({ delegation: eks(subject) })).toContain(`delegation.oidc[0].subjects[0]: "${subject}" is not one Kubernetes service account`);
+    });
+  test('an account root of another account is rejected unless acknowledged with a reason', () => {
+    expect(synthError({ delegation: { awsPrincipals: ['arn:aws:iam::444455556666:root'] } }))
+      .toContain('agent "triage": delegation.awsPrincipals[0]: "arn:aws:iam::444455556666:root" is an account root: it trusts every role and user of account 444455556666');
+    expect(synthError({ delegation: { awsPrincipals: ['444455556666'] } })).toContain('delegation.awsPrincipals[0]: "444455556666" is an account root');
+    expect(synthError({ delegation: { thirdParties: [{ principal: 'arn:aws:iam::444455556666:root', externalId: 'vendor-4242' }] } }))
+      .toContain('delegation.thirdParties[0].principal: "arn:aws:iam::444455556666:root" is an account root');
+  });
+  test('an acknowledged account root needs a reason, and across accounts an external id', () => {
+    const root = 'arn:aws:iam::444455556666:root';
+    expect(synthError({ delegation: { awsPrincipals: [root], accountRootAcknowledgements: [{ principal: root, reason: 'ok' }] } }))
+      .toContain('delegation.accountRootAcknowledgements[0].reason: must say why trusting the whole account is acceptable');
+    expect(synthError({ delegation: { awsPrincipals: [root], accountRootAcknowledgements: [{ principal: root, reason: 'the data team runs the agent from its own account' }] } }))
+      .toContain('delegation.awsPrincipals[0]: "arn:aws:iam::444455556666:root" is the root of an account that may not be this stack\'s; its acknowledgement must carry an externalId');
+    expect(synthError({ delegation: { awsPrincipals: [root], accountRootAcknowledgements: [{ principal: root, reason: 'the data team runs the agent from its own account', externalId: 'data-team-7781' }] } }))
+      .not.toContain('delegation');
+    expect(synthError({ delegation: { awsPrincipals: [ORCHESTRATOR], accountRootAcknowledgements: [{ principal: root, reason: 'a stale acknowledgement here' }] } }))
+      .toContain('delegation.accountRootAcknowledgements[0].principal: "arn:aws:iam::444455556666:root" is not an account-root principal declared');
+  });
+  test.each([
+    ['user:*', '":" is not allowed in a source identity'],
+    ['user/alice', '"/" is not allowed in a source identity'],
+    ['a', 'it matches only 1-character values, under the 2 STS requires'],
+    ['x'.repeat(65), 'its shortest match is 65 characters, over the 64 STS allows'],
+  ])('a sourceIdentityPattern no valid source identity can match (%s) is rejected', (pattern, why) => {
+    expect(synthError({ delegation: { awsPrincipals: [ORCHESTRATOR], sourceIdentityPattern: pattern } }))
+      .toContain(`agent "triage": delegation.sourceIdentityPattern: "${pattern}" can never match: ${why}. STS accepts source identities of 2-64 letters, digits and _+=,.@- characters`);
+  });
+  test('source identity patterns that valid identities match pass', () => {
+    for (const pattern of ['user-*', '*@example.com', '?*', 'svc.*']) {
+      expect(synthError({ delegation: { awsPrincipals: [ORCHESTRATOR], sourceIdentityPattern: pattern } })).toBe('');
+    }
+  });
   test('a trust policy over 2,048 characters is rejected', () => {
     const many = Array.from({ length: 40 }, (_, i) => `arn:aws:iam::111122223333:role/orchestrator-with-a-long-name-${i}`);
     expect(synthError({ delegation: { awsPrincipals: many } })).toMatch(/delegation\.: the trust policy is \d+ characters as IAM counts them; IAM allows 2048/);

@@ -1,0 +1,149 @@
+/**
+ * The PR workflow we hand users (examples/github-actions/) passes zizmor, a GitHub Actions security
+ * linter, and keeps the trust split it promises: the pull request's code runs only in a job with a
+ * read-only token, the judge is the base's, and the job that can write runs no repository code.
+ * The workflow this replaced stays as a fixture, proving the scan is live.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdktf';
+import { buildExampleApp } from '../bin/fleet';
+import { venvBin } from './support/engine';
+
+const root = path.join(__dirname, '..');
+const examples = path.join(root, 'examples', 'github-actions');
+const workflowFile = path.join(examples, 'agent-iam-pr.yml');
+const oldWorkflow = path.join(root, 'test', 'fixtures', 'workflows', 'head-judges-itself.yml');
+
+interface Finding { ident: string; locations: { symbolic: { key: { Local?: { given_path: string } } } }[] }
+
+/** zizmor's findings (offline: no GitHub API) on the given files, at a persona. */
+function zizmor(files: string[], persona = 'regular'): Finding[] {
+  const r = spawnSync(venvBin('zizmor'), ['--offline', '--persona', persona, '--format', 'json', ...files], { encoding: 'utf8' });
+  // Exit codes: 0 clean, 10-14 findings by highest severity; anything else is a zizmor error.
+  if (r.status !== 0 && !(r.status! >= 10 && r.status! <= 14)) throw new Error(`zizmor failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as Finding[];
+}
+
+/** A workflow file as data (PyYAML from the engine venv reads it). */
+function readWorkflow(file: string): any {
+  const json = execFileSync(venvBin('python'), ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', file], { encoding: 'utf8' });
+  return JSON.parse(json);
+}
+
+const workflowFiles = fs.readdirSync(examples).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(examples, f));
+const wf = readWorkflow(workflowFile);
+const jobs: Record<string, any> = wf.jobs;
+const steps = Object.entries(jobs).flatMap(([job, j]) => (j.steps as any[]).map((s) => ({ job, ...s })));
+
+describe('zizmor', () => {
+  test('reports nothing on the example workflows, at the default persona and the pedantic one', () => {
+    expect(workflowFiles).toContain(workflowFile);
+    expect(zizmor(workflowFiles).map((f) => f.ident)).toEqual([]);
+    expect(zizmor(workflowFiles, 'pedantic').map((f) => f.ident)).toEqual([]);
+  });
+
+  test('reports the findings of the workflow that let the head judge itself (the scan is live)', () => {
+    const found = new Set(zizmor([oldWorkflow]).map((f) => f.ident));
+    expect([...found]).toEqual(expect.arrayContaining(['unpinned-uses', 'artipacked', 'template-injection']));
+  });
+});
+
+describe('the workflow', () => {
+  test('pins every action to a full commit SHA with its release in a comment', () => {
+    const text = fs.readFileSync(workflowFile, 'utf8');
+    const uses = text.split('\n').filter((l) => /^\s*(-\s*)?uses:/.test(l));
+    expect(uses.length).toBeGreaterThanOrEqual(8);
+    for (const line of uses) expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+
+  test('grants nothing workflow-wide; only the comment job may write, and only to pull requests', () => {
+    expect(wf.permissions).toEqual({});
+    for (const [name, job] of Object.entries(jobs)) {
+      const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === 'write').map(([k]) => k);
+      if (name === 'comment') expect(writes).toEqual(['pull-requests']);
+      else if (name === 'plan') expect(writes).toEqual(['id-token']);
+      else expect(writes).toEqual([]);
+    }
+  });
+
+  test('the comment job runs no repository code: no checkout, no run step, only pinned actions', () => {
+    for (const s of jobs.comment.steps) {
+      expect(s.run).toBeUndefined();
+      expect(s.uses).not.toMatch(/^actions\/checkout@/);
+      expect(s.uses).toMatch(/^(actions\/download-artifact|actions\/github-script)@/);
+    }
+    // It posts the artifact the review job uploaded, found by id: an artifact of the same name
+    // uploaded by the pull request's own code cannot take its place.
+    const download = jobs.comment.steps.find((s: any) => s.uses.startsWith('actions/download-artifact@'));
+    expect(download.with['artifact-ids']).toBe('${{ needs.review.outputs.comment-artifact }}');
+  });
+
+  test('the review job checks out only the base, and judges with the base\'s gate script', () => {
+    const checkouts = jobs.review.steps.filter((s: any) => String(s.uses).startsWith('actions/checkout@'));
+    expect(checkouts.map((s: any) => s.with.ref)).toEqual(['${{ github.event.pull_request.base.sha }}']);
+    const judge = jobs.review.steps.find((s: any) => s.id === 'gate');
+    expect(judge['working-directory']).toBe(checkouts[0].with.path);
+    expect(judge.run).toContain('node scripts/pr-gate/review.js --trusted .');
+    expect(jobs.head.permissions).toEqual({ contents: 'read' });
+  });
+
+  test('checkouts persist no credentials, Node is 22 or 24, and no run script expands ${{ }}', () => {
+    for (const s of steps.filter((x) => String(x.uses).startsWith('actions/checkout@'))) expect(s.with['persist-credentials']).toBe(false);
+    for (const s of steps.filter((x) => String(x.uses).startsWith('actions/setup-node@'))) expect([22, 24]).toContain(s.with['node-version']);
+    for (const s of steps.filter((x) => x.run)) expect(s.run).not.toContain('${{');
+  });
+
+  test('the head\'s stacks are initialised and validated with the provider version the bindings target', () => {
+    const validate = jobs.head.steps.find((s: any) => /validate/.test(s.name ?? ''));
+    expect(validate.run).toMatch(/terraform -chdir="\$stack" init -backend=false/);
+    expect(validate.run).toMatch(/terraform -chdir="\$stack" validate/);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect(require('@cdktf/provider-aws/package.json').cdktf.provider.version).toBe('6.25.0');
+  });
+
+  test('the optional plan assumes the plan role with GitHub OIDC in its own environment, off by default', () => {
+    expect(jobs.plan.if).toContain("vars.AGENT_IAM_PLAN_ROLE_ARN != ''");
+    expect(jobs.plan.environment).toBe('agent-iam-plan');
+    const assume = jobs.plan.steps.find((s: any) => String(s.uses).startsWith('aws-actions/configure-aws-credentials@'));
+    expect(assume.with['role-to-assume']).toBe('${{ vars.AGENT_IAM_PLAN_ROLE_ARN }}');
+    expect(assume.with['aws-access-key-id']).toBeUndefined();
+  });
+});
+
+describe('the plan job refuses configurations that could reach past AWS with the plan role', () => {
+  const guardStep = jobs.plan.steps.find((s: any) => /^Refuse/.test(s.name ?? ''));
+  const program = /jq -e '([\s\S]*?)' "\$tf"/.exec(guardStep.run)![1];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-iam-plan-guard-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const app = new App({ outdir: tmp });
+  buildExampleApp(app);
+  app.synth();
+  const stacks = fs.readdirSync(path.join(tmp, 'stacks'));
+  const prod = JSON.parse(fs.readFileSync(path.join(tmp, 'stacks', 'prod', 'cdk.tf.json'), 'utf8'));
+
+  function accepted(config: unknown): boolean {
+    const file = path.join(tmp, `guard-${Math.random().toString(36).slice(2)}.json`);
+    fs.writeFileSync(file, JSON.stringify(config));
+    return spawnSync('jq', ['-e', program, file], { encoding: 'utf8' }).status === 0;
+  }
+  const edited = (edit: (c: any) => void): unknown => { const c = structuredClone(prod); edit(c); return c; };
+
+  test('every example stack is accepted', () => {
+    expect(stacks.length).toBeGreaterThanOrEqual(3);
+    for (const s of stacks) expect(accepted(JSON.parse(fs.readFileSync(path.join(tmp, 'stacks', s, 'cdk.tf.json'), 'utf8')))).toBe(true);
+  });
+
+  test.each([
+    ['an external data source (runs a program)', (c: any) => { c.data.external = { x: { program: ['sh'] } }; }],
+    ['a provider from another namespace', (c: any) => { c.terraform.required_providers.aws.source = 'evil/aws'; }],
+    ['a second provider', (c: any) => { c.terraform.required_providers.http = { source: 'hashicorp/http' }; }],
+    ['AWS endpoints pointed elsewhere', (c: any) => { c.provider.aws[0].endpoints = [{ sts: 'https://example.invalid' }]; }],
+    ['a module', (c: any) => { c.module = { m: { source: 'git::https://example.invalid/m' } }; }],
+    ['remote state of another configuration', (c: any) => { c.data.terraform_remote_state = { s: { backend: 's3' } }; }],
+  ])('refused: %s', (_what, edit) => {
+    expect(accepted(edited(edit))).toBe(false);
+  });
+});

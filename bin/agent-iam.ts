@@ -7,6 +7,7 @@
  *   agent-iam graph <path>         Mermaid diagram of agents, principals, grants, detections
  *   agent-iam revoke|quarantine|restore <agent> --env <env> --reason "..."   the kill switch
  *   agent-iam approve <agent> --env <env> --reason "..."                      re-approve after elevated risk
+ *   agent-iam tighten <path> --trail <folder|s3://bucket/prefix>             used, unused, denied grants; narrower grants
  *
  * Each subcommand lives in bin/cli/<name>.ts and is registered here. Errors are one line on
  * stderr (`agent-iam: <message>`), exit 2 for bad usage or input, 1 for a failed verdict; never a
@@ -20,9 +21,10 @@ import { registerAssess } from './cli/assess';
 import { registerDiff } from './cli/diff';
 import { registerGraph } from './cli/graph';
 import { registerKillSwitch } from './cli/killswitch';
+import { registerTighten } from './cli/tighten';
 
 /** Subcommand registrations, in help order. */
-const SUBCOMMANDS: ((program: Command, ctx: CliContext) => void)[] = [registerAssess, registerDiff, registerGraph, registerKillSwitch];
+const SUBCOMMANDS: ((program: Command, ctx: CliContext) => void)[] = [registerAssess, registerDiff, registerGraph, registerKillSwitch, registerTighten];
 
 /** The package version, from the nearest package.json (bin/ in the repository, dist/bin/ when published). */
 function packageVersion(): string {

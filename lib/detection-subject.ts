@@ -18,6 +18,26 @@ export interface DetectionSubject {
   readonly guardDutyUserType?: string;
 }
 
+/**
+ * The role whose session made a call: `userIdentity.sessionContext.sessionIssuer.arn` of a CloudTrail
+ * event (its detail, or a record of a log file), with the role's path; undefined when the caller is
+ * not a role session.
+ */
+export function sessionIssuerArn(detail: any): string | undefined {
+  const issuer = detail?.userIdentity?.sessionContext?.sessionIssuer?.arn;
+  return typeof issuer === 'string' ? issuer : undefined;
+}
+
+/**
+ * The role an AssumeRole* call asks for (`requestParameters.roleArn`), whether or not it was
+ * granted; undefined for other calls.
+ */
+export function assumedRoleArn(detail: any): string | undefined {
+  const assumed = detail?.eventSource === 'sts.amazonaws.com' && typeof detail?.eventName === 'string' && detail.eventName.startsWith('AssumeRole')
+    ? detail?.requestParameters?.roleArn : undefined;
+  return typeof assumed === 'string' ? assumed : undefined;
+}
+
 /** Reads the subject of a detection from the event detail (anything not a string is ignored). */
 export function detectionSubject(detail: any): DetectionSubject {
   const keyDetails = detail?.resource?.accessKeyDetails;
@@ -28,10 +48,8 @@ export function detectionSubject(detail: any): DetectionSubject {
       guardDutyUserType: typeof keyDetails.userType === 'string' ? keyDetails.userType : undefined,
     };
   }
-  const issuer = detail?.userIdentity?.sessionContext?.sessionIssuer?.arn;
   // A denied AssumeRole is the caller's doing; the role it names was only its target.
   const failed = detail?.errorCode !== undefined && detail?.errorCode !== null;
-  const assumed = !failed && detail?.eventSource === 'sts.amazonaws.com' && typeof detail?.eventName === 'string' && detail.eventName.startsWith('AssumeRole')
-    ? detail?.requestParameters?.roleArn : undefined;
-  return { roleArns: [assumed, issuer].filter((a): a is string => typeof a === 'string') };
+  const assumed = failed ? undefined : assumedRoleArn(detail);
+  return { roleArns: [assumed, sessionIssuerArn(detail)].filter((a): a is string => typeof a === 'string') };
 }

@@ -16,6 +16,8 @@ export interface ActionInfo {
   readonly name: string;
   /** Access level: List, Read, Write, Permissions management or Tagging. */
   readonly accessLevel: string;
+  /** The reference's description ("Grants permission to ..."; permission-only actions say so). */
+  readonly description: string;
   /** Resource types the action can be scoped to; empty when it only accepts "*". */
   readonly resourceTypes: string[];
   /** Service-specific condition keys the action supports. */
@@ -24,6 +26,7 @@ export interface ActionInfo {
 
 interface RawAction {
   name: string;
+  description?: string;
   accessLevel: string;
   resourceTypes: { name: string }[];
   conditionKeys: string[];
@@ -118,6 +121,7 @@ function loadService(service: string): ServiceData | null {
       service: key,
       name: a.name,
       accessLevel: a.accessLevel,
+      description: a.description ?? '',
       resourceTypes: (a.resourceTypes || []).map((r) => r.name).filter((n) => n !== ''),
       conditionKeys: a.conditionKeys || [],
     });

@@ -10,7 +10,7 @@
  */
 import * as fs from 'fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readEnvironment } from '../../lib/terraform-facts';
+import { readEnvironment } from '../../lib/assess';
 import { localTrailFiles } from '../../lib/tighten/trail-files';
 import { isTrailLogName } from '../../lib/tighten/trail-reader';
 import { AgentTightening, tighten, TightenReport, TrailFile } from '../../lib/tighten/tighten';

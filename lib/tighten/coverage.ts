@@ -18,7 +18,7 @@
  * (resources.type values) and each service's logging page.
  */
 import { lookupAction } from '../iam-reference';
-import { TerraformConfig } from '../terraform-facts';
+import { TerraformConfig } from '../assess';
 
 /** Data-event actions by CloudTrail `resources.type`. */
 const DATA_EVENT_ACTIONS: Record<string, { readonly service: string; readonly actions?: string[]; readonly resourceTypes?: string[] }> = {

@@ -2,12 +2,12 @@
  * `tighten`: CloudTrail log files in, per-agent usage and suggested grants out.
  *
  * The agents and their grants come from synthesized Terraform through the reader `assess` uses
- * (terraform-facts: `readEnvironment`), the trails' data-event selectors from the same
+ * (lib/assess: `readEnvironment`), the trails' data-event selectors from the same
  * configuration (coverage.ts). Log files are read one at a time, streaming (trail-reader.ts); a bad
  * file gives one problem line and the others are still read.
  */
 import { Readable } from 'stream';
-import { TerraformConfig, TerraformEnvironment } from '../terraform-facts';
+import { TerraformConfig, TerraformEnvironment } from '../assess';
 import { AgentDirectory, AgentRef } from './attribution';
 import { trailCoverage, TrailCoverage } from './coverage';
 import { compileStatements, CompiledStatement } from './grant-match';

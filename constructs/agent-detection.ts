@@ -1,9 +1,13 @@
 /**
  * AgentDetection: real-time detection on the CloudTrail events of the
- * environment's agent roles. One EventBridge rule per catalog entry (and per
- * agent where a rule is per agent), delivering to a KMS-encrypted SNS topic for
- * people and to the SIEM queue; a metric filter and alarm on the trail's log
- * group for bursts of denied calls; optionally GuardDuty findings.
+ * environment's agent roles. One EventBridge rule per catalog entry; rules on
+ * per-agent facts (declared principals, allowed regions) get one rule per group
+ * of agents sharing the facts (one in all when every agent shares them), so the
+ * rule count does not grow with agents. Rules deliver to a KMS-encrypted SNS
+ * topic for people and to the SIEM queue; Lambda targets get one permission per
+ * function, scoped to the environment's detection rule names. A metric filter
+ * and alarm on the trail's log group count bursts of denied calls; optionally
+ * GuardDuty findings.
  */
 import { Construct } from 'constructs';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
@@ -15,8 +19,9 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
-import { Annotations, Lazy } from 'cdktf';
-import { DETECTION_RULES, DetectionContext, DetectionRule, detectionPatterns, deniedCallsMetricFilterPattern, ruleName, RULE_STATE_WITH_READ_ONLY_EVENTS } from '../lib/detections';
+import { Annotations, Aspects } from 'cdktf';
+import { IConstruct } from 'constructs';
+import { DetectionContext, DetectionPattern, DetectionRule, detectionPatterns, detectionRuleNamePrefix, deniedCallsMetricFilterPattern, ruleName, RULE_STATE_WITH_READ_ONLY_EVENTS } from '../lib/detections';
 import { policyDoc, policyJson } from '../lib/policy';
 
 /** @internal */
@@ -49,12 +54,11 @@ export interface DetectionLambdaTarget {
 /** @internal */
 export class AgentDetection extends Construct {
   public readonly topic: SnsTopic;
-  private readonly rules: string[] = [];
-  private readonly ruleIdsDeployed = new Set<string>();
   private readonly created: { rule: CloudwatchEventRule; id: string; severity: string; name: string; notifyOnly: boolean }[] = [];
   private readonly lambdaTargets: DetectionLambdaTarget[] = [];
-  private readonly wired = new Map<string, Set<string>>();
   private readonly agents: DetectionContext['agents'][number][] = [];
+  private finalized = false;
+  private plan?: DetectionPattern[];
 
   private readonly props: AgentDetectionProps;
 
@@ -92,42 +96,47 @@ export class AgentDetection extends Construct {
     if (props.enableGuardDuty) {
       new GuarddutyDetector(this, 'guardduty', { enable: true, findingPublishingFrequency: 'FIFTEEN_MINUTES' });
     }
-    this.addRules(detectionPatterns({ ...props.context, agents: [] }).filter((p) => !p.agent));
-    if (props.guardDutyFindings) {
-      // DET-3.11 names every agent role in one pattern: resolved once all agents are registered.
-      const rule = DETECTION_RULES.find((r) => r.id === 'DET-3.11')!;
-      this.addRule(rule, 'guardduty-findings', undefined, Lazy.stringValue({
-        produce: () => JSON.stringify(detectionPatterns({ ...props.context, agents: this.agents }).find((p) => p.rule.id === rule.id)?.pattern
-          ?? { source: ['aws.guardduty'], 'detail-type': ['GuardDuty Finding'], detail: { resource: { accessKeyDetails: { userName: ['no-agent-registered'] } } } }),
-      }));
-    }
+    // Rules on per-agent facts group agents: they are made once every agent is registered, before synth.
+    Aspects.of(this).add({ visit: (node: IConstruct) => { if (node === this) this.finalize(); } });
   }
 
-  /** Adds the per-agent rules of one agent. */
+  /** Registers an agent; its facts join the grouped rules made at synth. */
   public addAgent(agent: DetectionContext['agents'][number]): void {
+    if (this.finalized) throw new Error(`agent "${agent.name}": added after the detection rules were made; add agents before synth`);
     this.agents.push(agent);
-    this.addRules(detectionPatterns({ ...this.props.context, agents: [agent] }).filter((p) => p.agent));
   }
 
-  private addRules(patterns: ReturnType<typeof detectionPatterns>): void {
-    for (const p of patterns.filter((x) => !x.rule.optional)) {
-      this.addRule(p.rule, p.name, p.agent, JSON.stringify(p.pattern));
-    }
+  /** The patterns the environment deploys, for the agents registered so far. */
+  public patterns(): DetectionPattern[] {
+    if (this.plan) return this.plan;
+    return detectionPatterns({ ...this.props.context, agents: this.agents })
+      .filter((p) => !p.rule.optional || (p.rule.id === 'DET-3.11' && this.props.guardDutyFindings));
   }
 
-  private addRule(r: DetectionRule, patternName: string, agent: string | undefined, eventPattern: string): void {
-    const name = ruleName(this.props.environment, patternName);
-    const rule = new CloudwatchEventRule(this, `rule-${patternName}`, {
+  /** Makes the rules (once): called by an aspect at synth, when every agent is registered. */
+  public finalize(): void {
+    if (this.finalized) return;
+    this.plan = this.patterns();
+    this.finalized = true;
+    for (const p of this.plan) this.addRule(p);
+  }
+
+  private addRule(p: DetectionPattern): void {
+    const r: DetectionRule = p.rule;
+    const name = ruleName(this.props.environment, p.name);
+    const who = p.agents && p.agents.length > 0 && p.agents.length < this.agents.length
+      ? ` (${p.agents.length === 1 ? `agent ${p.agents[0]}` : `${p.agents.length} agents: ${p.agents.join(', ')}`})` : '';
+    const rule = new CloudwatchEventRule(this, `rule-${p.name}`, {
       name,
-      description: `${r.id} [${r.severity}] ${r.title}${agent ? ` (agent ${agent})` : ''}`.slice(0, 512),
-      eventPattern,
+      description: `${r.id} [${r.severity}] ${r.title}${who}`.slice(0, 512),
+      eventPattern: JSON.stringify(p.pattern),
       // Read-only management events (AssumeRole, Get*, List*) reach rules only in this state.
       state: r.readOnlyEvents ? RULE_STATE_WITH_READ_ONLY_EVENTS : 'ENABLED',
       tags: { 'agent-iam:detection': r.id, 'agent-iam:severity': r.severity },
     });
-    new CloudwatchEventTarget(this, `rule-${patternName}-people`, { rule: rule.name, arn: this.topic.arn, targetId: 'people' });
-    new CloudwatchEventTarget(this, `rule-${patternName}-siem`, { rule: rule.name, arn: this.props.siemQueueArn, targetId: 'siem' });
-    const created = { rule, id: r.id, severity: r.severity, name: patternName, notifyOnly: r.notifyOnly === true };
+    new CloudwatchEventTarget(this, `rule-${p.name}-people`, { rule: rule.name, arn: this.topic.arn, targetId: 'people' });
+    new CloudwatchEventTarget(this, `rule-${p.name}-siem`, { rule: rule.name, arn: this.props.siemQueueArn, targetId: 'siem' });
+    const created = { rule, id: r.id, severity: r.severity, name: p.name, notifyOnly: r.notifyOnly === true };
     this.created.push(created);
     for (const t of this.lambdaTargets) this.wire(created, t);
     if (r.globalService && this.props.region !== 'us-east-1') {
@@ -135,19 +144,30 @@ export class AgentDetection extends Construct {
         + 'this rule in ' + this.props.region + ' will not see them. Deploy the environment in us-east-1 or forward us-east-1 events to this bus. '
         + 'The trail\'s CloudWatch Logs metric filter still counts denied calls from every region.');
     }
-    this.rules.push(name);
-    this.ruleIdsDeployed.add(r.id);
   }
 
-  /** Routes the rules of the given severities (existing and future ones) to a Lambda. */
+  /**
+   * Routes the rules of the given severities to a Lambda, with one invoke permission for the
+   * function scoped to the environment's detection rules (`rule/agent-iam-<env>-det-*`), however many rules there are.
+   */
   public addLambdaTarget(target: DetectionLambdaTarget): void {
     this.lambdaTargets.push(target);
+    const { partition, region, accountId, environment } = this.props;
+    new LambdaPermission(this, `${target.id}-permission`, {
+      statementId: 'detection-rules',
+      action: 'lambda:InvokeFunction',
+      functionName: target.function.functionName,
+      principal: 'events.amazonaws.com',
+      sourceArn: `arn:${partition}:events:${region}:${accountId}:rule/${detectionRuleNamePrefix(environment)}*`,
+    });
     for (const c of this.created) this.wire(c, target);
   }
 
   /** Catalog ids of the rules routed to a Lambda target. */
   public wiredRuleIds(targetId: string): string[] {
-    return [...(this.wired.get(targetId) ?? [])].sort();
+    const t = this.lambdaTargets.find((x) => x.id === targetId);
+    if (!t) return [];
+    return [...new Set(this.patterns().filter((p) => !p.rule.notifyOnly && t.severities.includes(p.rule.severity)).map((p) => p.rule.id))].sort();
   }
 
   private wire(c: { rule: CloudwatchEventRule; id: string; severity: string; name: string; notifyOnly: boolean }, t: DetectionLambdaTarget): void {
@@ -162,24 +182,15 @@ export class AgentDetection extends Construct {
         inputTemplate: `{"kind":"detection","ruleId":"${c.id}","severity":"${c.severity}","event":<aws.events.event>}`,
       },
     });
-    new LambdaPermission(this, `rule-${c.name}-${t.id}-permission`, {
-      statementId: `detection-${c.name}`.slice(0, 100),
-      action: 'lambda:InvokeFunction',
-      functionName: t.function.functionName,
-      principal: 'events.amazonaws.com',
-      sourceArn: c.rule.arn,
-    });
-    if (!this.wired.has(t.id)) this.wired.set(t.id, new Set());
-    this.wired.get(t.id)!.add(c.id);
   }
 
-  /** Names of the deployed rules. */
+  /** Names of the rules the environment deploys. */
   public get ruleNames(): string[] {
-    return this.rules.slice();
+    return this.patterns().map((p) => ruleName(this.props.environment, p.name));
   }
 
   /** Catalog ids of the deployed rules. */
   public get ruleIds(): string[] {
-    return [...this.ruleIdsDeployed].sort();
+    return [...new Set(this.patterns().map((p) => p.rule.id))].sort();
   }
 }

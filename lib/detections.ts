@@ -10,6 +10,7 @@
  * only and never parse them.
  */
 import { AUDIT_STORE_ACTIONS, AUDIT_TAMPER_ACTIONS } from './boundary';
+import { AwsLimits } from './limits';
 import { agentRoleName, agentRolePath } from './naming';
 
 /** How urgently a detection needs a human. */
@@ -44,6 +45,12 @@ export interface DetectionContext {
   readonly agents: DetectionAgent[];
   /** Stage 4: roles people use when the broker is down; their AssumeRole of an agent raises DET-3.15. */
   readonly breakGlassRoleArns?: string[];
+  /**
+   * Longest event pattern EventBridge accepts in the account, characters once Terraform resolves
+   * references (the account id counts 12, other references `AwsLimits.UNRESOLVED_TOKEN_ESTIMATE`).
+   * @default EVENT_PATTERN_MAX (2048, the default quota)
+   */
+  readonly maxPatternSize?: number;
 }
 
 /** One rule of the detection catalog. */
@@ -54,7 +61,11 @@ export interface DetectionRule {
   readonly severity: Severity;
   /** The maturity control the rule serves. */
   readonly controlId: string;
-  /** One pattern per agent (true) or one per environment (false). */
+  /**
+   * The rule judges per-agent facts (declared principals, allowed regions): agents that share
+   * the same facts share one pattern, and a group covering every agent matches on the agents'
+   * path, so the number of rules grows with distinct facts, not with agents.
+   */
   readonly perAgent: boolean;
   /** What the rule catches, and its known blind spots. */
   readonly description: string;
@@ -86,12 +97,15 @@ export interface DetectionRule {
 /** An EventBridge event pattern (JSON object). */
 export type EventPattern = Record<string, unknown>;
 
-/** A rule made concrete for an environment (and, for per-agent rules, one agent). */
+/** A rule made concrete for an environment (and, for per-agent rules, one group of agents sharing the facts judged). */
 export interface DetectionPattern {
   readonly rule: DetectionRule;
-  /** The agent name, for per-agent rules. */
-  readonly agent?: string;
-  /** Short unique name within the environment, for example `det-3.09-research`; see `ruleName`. */
+  /**
+   * For rules on per-agent facts: the agents this pattern judges, sorted (every agent when the
+   * pattern matches on the agents' path).
+   */
+  readonly agents?: string[];
+  /** Short unique name within the environment, always starting `det-` (for example `det-3.09`, `det-3.10-1a2b3c4d-2`); see `ruleName`. */
   readonly name: string;
   readonly pattern: EventPattern;
 }
@@ -311,7 +325,15 @@ function notAnyOf(values: string[]): unknown[] {
 }
 
 type StackPattern = (ctx: DetectionContext) => EventPattern | undefined;
-type AgentPattern = (ctx: DetectionContext, agent: DetectionAgent) => EventPattern | undefined;
+/**
+ * A pattern on per-agent facts for one group of agents: `roles` matches the agents' role ARNs
+ * (their path prefix when the group is every agent, else their ARNs), `facts` is what the group
+ * shares. Undefined when the facts give nothing to judge.
+ */
+type GroupPattern = (ctx: DetectionContext, facts: string[], roles: unknown[]) => EventPattern | undefined;
+
+/** How a rule on per-agent facts groups agents: the facts they must share, or undefined to leave an agent out. */
+type FactsOf = (agent: DetectionAgent) => string[] | undefined;
 
 const STACK_PATTERNS: Record<string, StackPattern> = {
   'DET-3.01': (ctx) => anyAwsCloudTrail({
@@ -406,57 +428,158 @@ const STACK_PATTERNS: Record<string, StackPattern> = {
     requestParameters: { roleArn: [{ prefix: agentRoleArnPrefix(ctx) }] },
     userIdentity: { sessionContext: { sessionIssuer: { arn: [...ctx.breakGlassRoleArns] } } },
   })),
-  'DET-3.11': (ctx) => (ctx.agents.length === 0 ? undefined : {
+};
+
+const GROUP_PATTERNS: Record<string, { facts: FactsOf; pattern: GroupPattern }> = {
+  'DET-3.09': {
+    facts: (agent) => agent.declaredPrincipalArns,
+    pattern: (_ctx, declared, roles) => cloudTrail(['aws.sts'], {
+      eventSource: ['sts.amazonaws.com'],
+      eventName: ['AssumeRole'],
+      // Successful assumptions only: a denied attempt names its victim, not its author.
+      errorCode: [{ exists: false }],
+      requestParameters: { roleArn: roles },
+      $or: [
+        // A role session calling AssumeRole is recorded as the session (sts ARN, no path);
+        // the role it belongs to, as declared in the trust policy, is the session issuer.
+        { userIdentity: { sessionContext: { sessionIssuer: { arn: notAnyOf(declared) } } } },
+        { userIdentity: { type: ['IAMUser', 'Root'], arn: notAnyOf(declared) } },
+      ],
+    }),
+  },
+  'DET-3.10': {
+    facts: (agent) => (agent.allowedRegions && agent.allowedRegions.length > 0 ? agent.allowedRegions : undefined),
+    pattern: (_ctx, regions, roles) => anyAwsCloudTrail({
+      userIdentity: { sessionContext: { sessionIssuer: { arn: roles } } },
+      awsRegion: [{ 'anything-but': regions }],
+      eventSource: [{ 'anything-but': GLOBAL_EVENT_SOURCES }],
+    }),
+  },
+};
+
+/**
+ * Rules that name agents where EventBridge offers no path to match on (GuardDuty findings carry
+ * the role name only): the agents' names are listed, in as many patterns as the size limit needs.
+ */
+const NAMED_PATTERNS: Record<string, (ctx: DetectionContext, roleNames: string[]) => EventPattern> = {
+  'DET-3.11': (_ctx, roleNames) => ({
     source: ['aws.guardduty'],
     'detail-type': [GUARDDUTY_DETAIL_TYPE],
-    detail: {
-      resource: {
-        accessKeyDetails: {
-          userType: ['AssumedRole'],
-          userName: ctx.agents.map((a) => agentRoleName(a.name, ctx.environment)),
-        },
-      },
-    },
+    detail: { resource: { accessKeyDetails: { userType: ['AssumedRole'], userName: roleNames } } },
   }),
 };
 
-const AGENT_PATTERNS: Record<string, AgentPattern> = {
-  'DET-3.09': (_ctx, agent) => cloudTrail(['aws.sts'], {
-    eventSource: ['sts.amazonaws.com'],
-    eventName: ['AssumeRole'],
-    // Successful assumptions only: a denied attempt names its victim, not its author.
-    errorCode: [{ exists: false }],
-    requestParameters: { roleArn: [agent.roleArn] },
-    $or: [
-      // A role session calling AssumeRole is recorded as the session (sts ARN, no path);
-      // the role it belongs to, as declared in the trust policy, is the session issuer.
-      { userIdentity: { sessionContext: { sessionIssuer: { arn: notAnyOf(agent.declaredPrincipalArns) } } } },
-      { userIdentity: { type: ['IAMUser', 'Root'], arn: notAnyOf(agent.declaredPrincipalArns) } },
-    ],
-  }),
-  'DET-3.10': (_ctx, agent) => (!agent.allowedRegions || agent.allowedRegions.length === 0 ? undefined : anyAwsCloudTrail({
-    userIdentity: { sessionContext: { sessionIssuer: { arn: [agent.roleArn] } } },
-    awsRegion: [{ 'anything-but': agent.allowedRegions }],
-    eventSource: [{ 'anything-but': GLOBAL_EVENT_SOURCES }],
-  })),
-};
+/**
+ * The size EventBridge counts for a pattern once Terraform resolves it: the account id (often a
+ * reference) counts 12 characters, any other unresolved reference or token
+ * `AwsLimits.UNRESOLVED_TOKEN_ESTIMATE`.
+ */
+export function eventPatternSize(pattern: EventPattern, ctx: Pick<DetectionContext, 'accountId'>): number {
+  return resolvedSize(JSON.stringify(pattern), ctx);
+}
 
-/** The concrete event patterns of an environment: one per rule, or one per agent for per-agent rules. */
+function resolvedSize(json: string, ctx: Pick<DetectionContext, 'accountId'>): number {
+  if (!/^\d{12}$/.test(ctx.accountId) && ctx.accountId.length > 0) json = json.split(ctx.accountId).join('000000000000');
+  let size = json.length;
+  for (const m of json.match(/\$\{[^}]*\}/g) ?? []) size += AwsLimits.UNRESOLVED_TOKEN_ESTIMATE - m.length;
+  return size;
+}
+
+/**
+ * Splits `items` into the fewest consecutive chunks whose pattern, built by `build`, stays within
+ * `max` characters (a chunk of one item is kept even when over: the size check reports it).
+ */
+function chunkBySize(items: string[], build: (chunk: string[]) => EventPattern, ctx: DetectionContext, max: number): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let size = eventPatternSize(build([]), ctx);
+  for (const item of items) {
+    // One more list item: its JSON string and a comma.
+    const grow = resolvedSize(JSON.stringify(item), ctx) + (current.length > 0 ? 1 : 0);
+    if (current.length > 0 && size + grow > max) {
+      chunks.push(current);
+      current = [];
+      size = eventPatternSize(build([]), ctx);
+    }
+    size += resolvedSize(JSON.stringify(item), ctx) + (current.length > 0 ? 1 : 0);
+    current.push(item);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function uniqSorted(xs: string[]): string[] {
+  return [...new Set(xs)].sort();
+}
+
+/** The patterns of one rule on per-agent facts: one per group of agents sharing the facts, split to fit. */
+function groupPatterns(ctx: DetectionContext, rule: DetectionRule, slug: string, max: number): DetectionPattern[] {
+  const g = GROUP_PATTERNS[rule.id];
+  const groups = new Map<string, { facts: string[]; agents: DetectionAgent[] }>();
+  for (const agent of ctx.agents) {
+    const raw = g.facts(agent);
+    if (raw === undefined) continue;
+    const facts = uniqSorted(raw);
+    const key = JSON.stringify(facts);
+    if (!groups.has(key)) groups.set(key, { facts, agents: [] });
+    groups.get(key)!.agents.push(agent);
+  }
+  const out: DetectionPattern[] = [];
+  for (const [key, group] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+    const names = group.agents.map((a) => a.name).sort();
+    if (group.agents.length === ctx.agents.length) {
+      // Every agent shares the facts: match on the path, whatever the number of agents.
+      const pattern = g.pattern(ctx, group.facts, [{ prefix: agentRoleArnPrefix(ctx) }]);
+      if (pattern) out.push({ rule, agents: names, name: slug, pattern });
+      continue;
+    }
+    const byArn = new Map(group.agents.map((a) => [a.roleArn, a.name]));
+    const build = (arns: string[]) => g.pattern(ctx, group.facts, arns) ?? {};
+    const chunks = chunkBySize([...byArn.keys()].sort(), build, ctx, max);
+    chunks.forEach((arns, i) => {
+      const pattern = g.pattern(ctx, group.facts, arns);
+      const name = `${slug}-${shortHash(key)}${chunks.length > 1 ? `-${i + 1}` : ''}`;
+      if (pattern) out.push({ rule, agents: arns.map((a) => byArn.get(a)!).sort(), name, pattern });
+    });
+  }
+  return out;
+}
+
+function namedPatterns(ctx: DetectionContext, rule: DetectionRule, slug: string, max: number): DetectionPattern[] {
+  if (ctx.agents.length === 0) return [];
+  const build = NAMED_PATTERNS[rule.id];
+  const byRole = new Map(ctx.agents.map((a) => [agentRoleName(a.name, ctx.environment), a.name]));
+  const chunks = chunkBySize([...byRole.keys()].sort(), (names) => build(ctx, names), ctx, max);
+  return chunks.map((roles, i) => ({
+    rule, agents: roles.map((r) => byRole.get(r)!).sort(), name: chunks.length > 1 ? `${slug}-${i + 1}` : slug, pattern: build(ctx, roles),
+  }));
+}
+
+/**
+ * The concrete event patterns of an environment: one per environment-wide rule; for rules on
+ * per-agent facts, one per group of agents sharing those facts (matching on the agents' path when
+ * the group is every agent), each split into as few patterns as `maxPatternSize` allows.
+ */
 export function detectionPatterns(ctx: DetectionContext): DetectionPattern[] {
+  const max = ctx.maxPatternSize ?? EVENT_PATTERN_MAX;
   const out: DetectionPattern[] = [];
   for (const rule of DETECTION_RULES) {
     const slug = rule.id.toLowerCase();
-    if (rule.perAgent) {
-      for (const agent of ctx.agents) {
-        const pattern = AGENT_PATTERNS[rule.id]?.(ctx, agent);
-        if (pattern) out.push({ rule, agent: agent.name, name: `${slug}-${agent.name}`, pattern });
-      }
+    if (GROUP_PATTERNS[rule.id]) {
+      out.push(...groupPatterns(ctx, rule, slug, max));
+    } else if (NAMED_PATTERNS[rule.id]) {
+      out.push(...namedPatterns(ctx, rule, slug, max));
     } else {
       const pattern = STACK_PATTERNS[rule.id]?.(ctx);
       if (pattern) out.push({ rule, name: slug, pattern });
     }
   }
   return out;
+}
+
+/** The prefix of every detection rule name of an environment (`agent-iam-<env>-det-`), for source-ARN conditions. */
+export function detectionRuleNamePrefix(environment: string): string {
+  return `agent-iam-${environment}-det-`.replace(/[^.\-_A-Za-z0-9]/g, '-');
 }
 
 /**
@@ -473,7 +596,7 @@ export function deniedCallsMetricFilterPattern(ctx: DetectionContext): string {
 
 /** Rule ids that have no pattern builder (a catalog entry without a pattern is a defect). */
 export function rulesWithoutPattern(): string[] {
-  return DETECTION_RULES.filter((r) => !(r.perAgent ? AGENT_PATTERNS[r.id] : STACK_PATTERNS[r.id])).map((r) => r.id);
+  return DETECTION_RULES.filter((r) => !(r.perAgent ? GROUP_PATTERNS[r.id] : STACK_PATTERNS[r.id] ?? NAMED_PATTERNS[r.id])).map((r) => r.id);
 }
 
 /** FNV-1a, 32 bits: a short stable suffix for names that must be cut. */

@@ -261,16 +261,17 @@ function sessionChanges(base: TerraformAgent, head: TerraformAgent): PolicyChang
 // ---------------------------------------------------------------------------------------------
 // Detections and revocation
 
-function ruleKey(d: DetectionWiring, perAgent: boolean): string {
-  return perAgent ? `${d.ruleId} (${d.agents.join(', ')})` : d.ruleId;
+/** A rule's key: its catalog id and, for rules on per-agent facts, the agent judged (rules group agents sharing facts). */
+function ruleKey(d: DetectionWiring, agent: string | undefined): string {
+  return agent !== undefined ? `${d.ruleId} (${agent})` : d.ruleId;
 }
 
 function detectionChanges(base: DetectionWiring[], head: DetectionWiring[], allAgentsBase: number, allAgentsHead: number, agent?: string): PolicyChange[] {
   // Per-agent rules (by the detection catalog; otherwise rules that watch one of several agents).
   const perAgent = (d: DetectionWiring, n: number) => DETECTION_RULES.find((r) => r.id === d.ruleId)?.perAgent ?? (d.agents.length === 1 && n > 1);
-  const pick = (list: DetectionWiring[], n: number) => list.filter((d) => (agent === undefined ? !perAgent(d, n) : perAgent(d, n) && d.agents[0] === agent));
-  const b = new Map(pick(base, allAgentsBase).map((d) => [ruleKey(d, agent !== undefined), d]));
-  const h = new Map(pick(head, allAgentsHead).map((d) => [ruleKey(d, agent !== undefined), d]));
+  const pick = (list: DetectionWiring[], n: number) => list.filter((d) => (agent === undefined ? !perAgent(d, n) : perAgent(d, n) && d.agents.includes(agent)));
+  const b = new Map(pick(base, allAgentsBase).map((d) => [ruleKey(d, agent), d]));
+  const h = new Map(pick(head, allAgentsHead).map((d) => [ruleKey(d, agent), d]));
   const changes: PolicyChange[] = [];
   for (const [k, d] of b) {
     const now = h.get(k);

@@ -7,7 +7,8 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import {
   AUDIT_KEY_EVENT_NAMES, CLOUDTRAIL_DETAIL_TYPE, DENIAL_ERROR_CODES, DETECTION_RULES, DetectionContext, EVENT_PATTERN_MAX, EventPattern,
-  RULE_NAME_MAX, Severity, deniedCallsMetricFilterPattern, detectionPatterns, ruleName, rulesWithoutPattern,
+  RULE_NAME_MAX, Severity, DetectionPattern, deniedCallsMetricFilterPattern, detectionPatterns, detectionRuleNamePrefix,
+  eventPatternSize, ruleName, rulesWithoutPattern,
 } from '../lib/detections';
 import { REVOKING_SEVERITIES } from '../lib/revocation';
 import { ControlCatalog } from '../lib/maturity';
@@ -282,7 +283,7 @@ const EXPECTATIONS: Record<string, Expectations> = {
       ['the orchestrator assuming a non-agent role without a source identity', assumeRole(session(ORCHESTRATOR, 'run-9'), ADMIN)],
     ],
   },
-  'det-3.09-research': {
+  'det-3.09 research': {
     match: [
       ['an undeclared role assuming the research agent', assumeRole(session(role('ci-deployer'), 'gha-311'), RESEARCH, { sourceIdentity: 'alice@example.com' })],
       ['an IAM user assuming the research agent', assumeRole(iamUser('ci-bot'), RESEARCH, { sourceIdentity: 'ci-bot' })],
@@ -296,11 +297,11 @@ const EXPECTATIONS: Record<string, Expectations> = {
       ['an undeclared role assuming another agent', assumeRole(session(role('ci-deployer'), 'gha-311'), TRIAGE, { sourceIdentity: 'alice@example.com' })],
     ],
   },
-  'det-3.09-support-triage': {
+  'det-3.09 support-triage': {
     match: [['the research runtime (declared for research only) assuming support-triage', assumeRole(session(RESEARCH_RUNTIME, 'runtime-7'), TRIAGE, { sourceIdentity: 'alice@example.com' })]],
     miss: [['its declared orchestrator assuming it', assumeRole(session(ORCHESTRATOR, 'run-9'), TRIAGE, { sourceIdentity: 'alice@example.com' })]],
   },
-  'det-3.10-research': {
+  'det-3.10 research': {
     match: [['dynamodb:DescribeTable by research in us-west-2', describeTable(agent(RESEARCH), 'us-west-2')]],
     miss: [
       ['the same call in an allowed region', describeTable(agent(RESEARCH), 'eu-west-1')],
@@ -308,7 +309,7 @@ const EXPECTATIONS: Record<string, Expectations> = {
       ['a custom event forged with the same detail', { ...describeTable(agent(RESEARCH), 'us-west-2'), source: 'my.app' }],
     ],
   },
-  'det-3.10-support-triage': {
+  'det-3.10 support-triage': {
     match: [['dynamodb:DescribeTable by support-triage in us-east-1', describeTable(agent(TRIAGE), 'us-east-1')]],
     miss: [
       ['the same call in eu-west-1', describeTable(agent(TRIAGE), 'eu-west-1')],
@@ -406,7 +407,7 @@ const LONE_CTX: DetectionContext = {
   agents: [{ name: 'batch', roleArn: role('agent-batch-dev', '/agents/dev/'), declaredPrincipalArns: [] }],
 };
 const LONE_EXPECTATIONS: Record<string, Expectations> = {
-  'det-3.09-batch': {
+  'det-3.09': {
     match: [['any role session assuming an agent with no declared principal ARNs', assumeRole(session(RESEARCH_RUNTIME, 'runtime-7'), role('agent-batch-dev', '/agents/dev/'), { sourceIdentity: 'alice@example.com' })]],
     miss: [['an AWS service assuming it (no principal ARN recorded)', assumeRole({ type: 'AWSService', invokedBy: 'ecs-tasks.amazonaws.com' }, role('agent-batch-dev', '/agents/dev/'))]],
   },
@@ -414,18 +415,23 @@ const LONE_EXPECTATIONS: Record<string, Expectations> = {
 
 interface Case { readonly title: string; readonly pattern: EventPattern; readonly event: EventPattern; readonly expected: boolean }
 
+/** A pattern's key in the expectations: its name, or for a rule on per-agent facts the rule and the agents it judges. */
+function keyOf(p: DetectionPattern, ctx: DetectionContext): string {
+  return p.rule.perAgent && p.agents && p.agents.length < ctx.agents.length ? `${p.rule.id.toLowerCase()} ${p.agents.join(',')}` : p.name;
+}
+
 function casesOf(ctx: DetectionContext, expectations: Record<string, Expectations>, only?: string[]): Case[] {
   const out: Case[] = [];
-  for (const p of detectionPatterns(ctx).filter((x) => !only || only.includes(x.name))) {
-    const e = expectations[p.name];
-    if (!e) throw new Error(`pattern ${p.name} has no test events; add a must-match and a near miss`);
+  for (const p of detectionPatterns(ctx).filter((x) => !only || only.includes(keyOf(x, ctx)))) {
+    const e = expectations[keyOf(p, ctx)];
+    if (!e) throw new Error(`pattern ${keyOf(p, ctx)} has no test events; add a must-match and a near miss`);
     for (const [title, event] of e.match) out.push({ title: `${p.name} (${p.rule.title}) matches ${title}`, pattern: p.pattern, event, expected: true });
     for (const [title, event] of e.miss) out.push({ title: `${p.name} (${p.rule.title}) ignores ${title}`, pattern: p.pattern, event, expected: false });
   }
   return out;
 }
 
-const CASES: Case[] = [...casesOf(CTX, EXPECTATIONS), ...casesOf(LONE_CTX, LONE_EXPECTATIONS, ['det-3.09-batch'])];
+const CASES: Case[] = [...casesOf(CTX, EXPECTATIONS), ...casesOf(LONE_CTX, LONE_EXPECTATIONS, ['det-3.09'])];
 
 /** moto's verdict for every case, in one run of the venv's python. */
 function motoMatches(cases: Case[]): boolean[] {
@@ -447,7 +453,7 @@ describe('each detection pattern, judged by moto\'s EventBridge matcher', () => 
   });
 
   test('every concrete pattern has test events', () => {
-    expect(Object.keys(EXPECTATIONS).sort()).toEqual(detectionPatterns(CTX).map((p) => p.name).sort());
+    expect(Object.keys(EXPECTATIONS).sort()).toEqual(detectionPatterns(CTX).map((p) => keyOf(p, CTX)).sort());
   });
 
   test.each(CASES.map((c, i) => [c.title, i] as const))('%s', (_title, i) => {
@@ -495,8 +501,9 @@ describe('the detection catalog', () => {
     const names = detectionPatterns(CTX);
     for (const r of DETECTION_RULES) {
       const mine = names.filter((p) => p.rule.id === r.id);
+      // The two agents declare different principals and regions: one group each.
       expect(mine.length).toBe(r.perAgent ? CTX.agents.length : 1);
-      for (const p of mine) expect(p.agent !== undefined).toBe(r.perAgent);
+      for (const p of mine) expect(p.agents?.length).toBe(r.perAgent ? 1 : r.id === 'DET-3.11' ? 2 : undefined);
     }
   });
 
@@ -529,7 +536,10 @@ describe('the detection catalog', () => {
     const refs: DetectionContext = {
       partition: '${data.aws_partition.current.partition}', accountId: '${data.aws_caller_identity.current.account_id}', environment: 'dev',
       auditBucketName: '${aws_s3_bucket.audit.bucket}', auditKeyArn: '${TfToken[TOKEN.42]}',
-      agents: [{ name: 'research', roleArn: '${aws_iam_role.agent_research.arn}', declaredPrincipalArns: ['${aws_iam_role.runtime.arn}'], allowedRegions: ['eu-west-1'] }],
+      agents: [
+        { name: 'research', roleArn: '${aws_iam_role.agent_research.arn}', declaredPrincipalArns: ['${aws_iam_role.runtime.arn}'], allowedRegions: ['eu-west-1'] },
+        { name: 'triage', roleArn: '${aws_iam_role.agent_triage.arn}', declaredPrincipalArns: [], allowedRegions: ['eu-west-1', 'us-east-1'] },
+      ],
     };
     const json = JSON.stringify(detectionPatterns(refs).map((p) => p.pattern));
     for (const s of ['arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/agents/dev/',
@@ -601,8 +611,9 @@ describe('rule names', () => {
 
   test('are unique and valid EventBridge names', () => {
     const names = detectionPatterns(CTX).map((p) => ruleName(CTX.environment, p.name));
-    expect(names).toContain('agent-iam-dev-det-3.09-support-triage');
+    expect(names).toContain('agent-iam-dev-det-3.01');
     for (const n of names) expect(n).toMatch(VALID);
+    for (const n of names) expect(n.startsWith(detectionRuleNamePrefix(CTX.environment))).toBe(true);
     expect(new Set(names).size).toBe(names.length);
   });
 
@@ -617,5 +628,84 @@ describe('rule names', () => {
     for (const n of names) expect(n).toMatch(VALID);
     expect(new Set(names).size).toBe(names.length);
     expect(ruleName(env, 'det-3.09-x/y z')).toBe(`agent-iam-${env}-det-3.09-x-y-z`);
+  });
+});
+
+describe('detections at fleet scale: rules grow with distinct facts, not with agents', () => {
+  const fleetAgent = (i: number, principal: string, regions: string[]) => {
+    const name = `fleet-${String(i).padStart(4, '0')}`;
+    return { name, roleArn: role(`agent-${name}-dev`, '/agents/dev/'), declaredPrincipalArns: [principal], allowedRegions: regions };
+  };
+  const RUNTIMES = [role('runtime-a'), role('runtime-b')];
+  const REGION_SETS = [['eu-west-1'], ['eu-west-1', 'us-east-1']];
+  // 150 agents in 2 principal groups and 2 region groups of 75: each group lists its role ARNs, split to fit.
+  const MIXED: DetectionContext = {
+    ...CTX, agents: Array.from({ length: 150 }, (_, i) => fleetAgent(i, RUNTIMES[i % 2], REGION_SETS[Math.floor(i / 75)])),
+  };
+  // 1000 agents sharing their facts (stage 4: only the broker may assume them): one rule per kind, on the path.
+  const UNIFORM: DetectionContext = {
+    ...CTX, agents: Array.from({ length: 1000 }, (_, i) => fleetAgent(i, RUNTIMES[0], ['eu-west-1'])),
+  };
+
+  test('every agent sharing the same facts: one pattern per kind, matching on the agents\' path', () => {
+    const patterns = detectionPatterns(UNIFORM);
+    expect(patterns.filter((p) => p.rule.perAgent).map((p) => p.name)).toEqual(['det-3.09', 'det-3.10']);
+    // Only the optional GuardDuty rule lists role names (findings carry no path): about 70 a pattern.
+    const required = (ctx: DetectionContext) => detectionPatterns(ctx).filter((p) => !p.rule.optional).length;
+    expect(required(UNIFORM)).toBe(required({ ...UNIFORM, agents: UNIFORM.agents.slice(0, 1) }));
+    expect(patterns.filter((p) => p.rule.optional).length).toBeLessThanOrEqual(Math.ceil(1000 / 60));
+    for (const p of patterns.filter((x) => x.rule.perAgent)) expect(JSON.stringify(p.pattern)).toContain('"prefix":"arn:aws:iam::111122223333:role/agents/dev/"');
+  });
+
+  test('agents with different facts: one group per fact set, each pattern within EventBridge\'s size limit', () => {
+    const patterns = detectionPatterns(MIXED).filter((p) => p.rule.perAgent);
+    for (const id of ['DET-3.09', 'DET-3.10']) {
+      const mine = patterns.filter((p) => p.rule.id === id);
+      expect(mine.length).toBeGreaterThan(2); // 2 groups of 75, split
+      expect(mine.length).toBeLessThan(12);
+      expect(mine.flatMap((p) => p.agents!).sort()).toEqual(MIXED.agents.map((a) => a.name).sort());
+    }
+    for (const p of detectionPatterns(MIXED)) expect(eventPatternSize(p.pattern, MIXED)).toBeLessThanOrEqual(EVENT_PATTERN_MAX);
+    const raised = detectionPatterns({ ...MIXED, maxPatternSize: 4096 }).filter((p) => p.rule.perAgent);
+    expect(raised.length).toBeLessThan(patterns.length);
+  });
+
+  test('a reference as account id counts 12 characters, other references generously', () => {
+    expect(eventPatternSize({ a: ['${TfToken[TOKEN.1]}'] }, { accountId: '${TfToken[TOKEN.1]}' })).toBe(JSON.stringify({ a: ['000000000000'] }).length);
+    expect(eventPatternSize({ a: ['${aws_iam_role.x.arn}'] }, { accountId: ACCOUNT })).toBeGreaterThan(128);
+  });
+
+  describe('held-out semantics per agent, judged by moto', () => {
+    interface FleetCase { readonly title: string; readonly event: EventPattern; readonly rule: string; readonly expected: boolean }
+    const fleetCases = (ctx: DetectionContext, sample: number[]): FleetCase[] => sample.flatMap((i) => {
+      const a = ctx.agents[i];
+      const declared = a.declaredPrincipalArns[0];
+      const other = declared === RUNTIMES[0] ? RUNTIMES[1] : role('ci-deployer');
+      const outside = a.allowedRegions!.includes('us-east-1') ? 'ap-southeast-2' : 'us-east-1';
+      return [
+        { title: `${a.name}: assumed by its declared ${roleName(declared)}`, event: assumeRole(session(declared, 'run-1'), a.roleArn, { sourceIdentity: 'alice@example.com' }), rule: 'DET-3.09', expected: false },
+        { title: `${a.name}: assumed by undeclared ${roleName(other)}`, event: assumeRole(session(other, 'run-1'), a.roleArn, { sourceIdentity: 'alice@example.com' }), rule: 'DET-3.09', expected: true },
+        { title: `${a.name}: a call in allowed ${a.allowedRegions![0]}`, event: describeTable(agent(a.roleArn), a.allowedRegions![0]), rule: 'DET-3.10', expected: false },
+        { title: `${a.name}: a call in ${outside}, not allowed`, event: describeTable(agent(a.roleArn), outside), rule: 'DET-3.10', expected: true },
+      ];
+    });
+    const SAMPLE = [0, 1, 37, 74, 75, 76, 112, 149];
+    const suites: [string, DetectionContext, number[]][] = [['mixed fleet of 150', MIXED, SAMPLE], ['uniform fleet of 1000', UNIFORM, [0, 499, 999]]];
+    const all = suites.flatMap(([suite, ctx, sample]) => fleetCases(ctx, sample).map((c) => ({ ...c, suite, ctx })));
+    let verdicts: boolean[][];
+    beforeAll(() => {
+      // Each event against every pattern of its rule: it must match at least one exactly when expected.
+      const flat: Case[] = [];
+      const index: number[][] = [];
+      for (const c of all) {
+        const mine = detectionPatterns(c.ctx).filter((p) => p.rule.id === c.rule);
+        index.push(mine.map((p) => flat.push({ title: c.title, pattern: p.pattern, event: c.event, expected: c.expected }) - 1));
+      }
+      const out = motoMatches(flat);
+      verdicts = index.map((ix) => ix.map((i) => out[i]));
+    });
+    test.each(all.map((c, i) => [`${c.suite}: ${c.rule} ${c.expected ? 'catches' : 'ignores'} ${c.title}`, i] as const))('%s', (_t, i) => {
+      expect(verdicts[i].some((v) => v)).toBe(all[i].expected);
+    });
   });
 });

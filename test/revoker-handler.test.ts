@@ -15,7 +15,7 @@ import {
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { createRevokerClients, handler, normalizeTime, parseRequest, RejectedEvent, revoke, RevokerClients, RevokerConfig } from '../lambda/revoker/index';
@@ -187,7 +187,7 @@ beforeAll(async () => {
   }));
   config = { environment: ENV, ledgerTable: TABLE, topicArn };
 
-  for (const a of ['support-triage', 'late', 'twice', 'crowd', 'slow', 'warden', 'halfway', 'switch']) await createAgentRole(a);
+  for (const a of ['support-triage', 'late', 'twice', 'crowd', 'slow', 'warden', 'halfway', 'switch', 'steady', 'orphan']) await createAgentRole(a);
   await iam.send(new PutRolePolicyCommand({ RoleName: roleName('support-triage'), PolicyName: 'grants', PolicyDocument: JSON.stringify(GRANTS) }));
   // A role of the same naming pattern outside the agents path: never an agent.
   await createAgentRole('outsider', '/');
@@ -300,6 +300,49 @@ test('100 events at once for one agent leave exactly one policy with the newest 
   results.forEach((r, i) => expect(r.revokedBefore! >= times[i]).toBe(true));
   expect(results[times.indexOf(newest)].outcome).toBe('revoked');
   expect(notificationsOf('crowd')).toHaveLength(results.filter((r) => r.outcome === 'revoked').length);
+});
+
+/** Clients whose IAM calls are counted by action, through a proxy in front of moto. */
+async function countingIam(): Promise<{ clients: RevokerClients; iamCalls: string[]; stop: () => Promise<void> }> {
+  const iamCalls: string[] = [];
+  const proxy = await startFaultProxy({
+    target: moto.endpoint, faultRate: 0, seed: 3,
+    beforeForward: ({ service, body }) => { if (service === 'iam') iamCalls.push(new URLSearchParams(body).get('Action') ?? '?'); },
+  });
+  const counted = createRevokerClients({ endpoint: proxy.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  return {
+    clients: counted, iamCalls,
+    stop: async () => { for (const c of [counted.iam, counted.sns, counted.ledger]) c.destroy(); await proxy.stop(); },
+  };
+}
+
+test('a request whose time is not newer than the ledger\'s writes nothing to IAM', async () => {
+  const T = minutesBefore(12);
+  expect((await revoke(clients, config, detection('steady', T, { id: 'evt-steady' }), NOW)).outcome).toBe('revoked');
+  const counting = await countingIam();
+  try {
+    const same = await revoke(counting.clients, config, risk('steady', 'risk-steady-same', T), NOW);
+    const older = await revoke(counting.clients, config, manual('steady', 'revoke', 'req-steady-older', minutesBefore(90)), NOW);
+    const again = await revoke(counting.clients, config, detection('steady', T, { id: 'evt-steady' }), NOW);
+    expect([same.outcome, older.outcome, again.outcome]).toEqual(['unchanged', 'unchanged', 'revoked']);
+    // GetRole (is it an agent role?) only: no PutRolePolicy, no DeleteRolePolicy.
+    expect(counting.iamCalls.filter((a) => a !== 'GetRole')).toEqual([]);
+  } finally {
+    await counting.stop();
+  }
+  expect(await revokedBeforeInPolicy('steady')).toBe(T);
+  expect(notificationsOf('steady')).toHaveLength(1);
+});
+
+test('a request that changes nothing still writes the policy when the writer that advanced the ledger died before writing it', async () => {
+  const T = minutesBefore(3);
+  // STATE advanced (version 1) by a writer that never wrote the policy nor recorded it applied.
+  await ddb.send(new PutCommand({ TableName: TABLE, Item: { agent: 'orphan', sk: LEDGER_KEYS.state, revokedBefore: T, revokedBy: 'EVENT#lost', version: 1 } }));
+  expect(await inlinePolicies('orphan')).toEqual([]);
+  const result = await revoke(clients, config, risk('orphan', 'risk-orphan-old', minutesBefore(30)), NOW);
+  expect(result.outcome).toBe('unchanged');
+  expect(await revokedBeforeInPolicy('orphan')).toBe(T);
+  expect(await ledgerState('orphan')).toEqual(expect.objectContaining({ version: 1, appliedVersion: 1 }));
 });
 
 test('a delivery that failed mid-way is applied in full when redelivered', async () => {

@@ -340,6 +340,8 @@ interface AgentState {
   quarantinedAt?: string;
   quarantinedBy?: string;
   version?: number;
+  /** The `version` whose policies are known to be in force (written by converge after it settled). */
+  appliedVersion?: number;
 }
 
 /** STATE from a raw DynamoDB item (a conditional failure's `Item` is not unmarshalled by the document client). */
@@ -455,7 +457,8 @@ async function apply(clients: RevokerClients, config: RevokerConfig, parsed: Par
     // The first delivery's time (manual requests without one took the clock's).
     r = { ...r, time: existing.time };
     if (existing.status === 'applied') {
-      const { rounds } = await converge(clients, config, r, r.action === 'restore');
+      // Nothing changes: the policies are rewritten only if STATE's are not known to be in force.
+      const { rounds } = await converge(clients, config, r, r.action === 'restore', undefined, true);
       return { result: existing.result as RevocationResult, rounds, duplicate: true };
     }
     // Received but not applied: an earlier attempt failed mid-way (or is running now). Apply again.
@@ -487,12 +490,15 @@ async function apply(clients: RevokerClients, config: RevokerConfig, parsed: Par
   };
   /** STATE as it stands right after this request's update: where converging starts (else it reads). */
   let snapshot: AgentState | undefined;
+  /** Every update failed its condition: this request changes nothing, and `snapshot` is STATE as it stands. */
+  let changedNothing = true;
   if (r.action === 'revoke' || r.action === 'quarantine') {
     const out = await update('SET revokedBefore = :t, revokedBy = :id',
       'attribute_not_exists(revokedBefore) OR revokedBefore < :t OR (revokedBefore = :t AND revokedBy = :id)',
       { ':t': r.time, ':id': r.eventKey }, 'ALL_NEW');
     advanced = out.passed;
     snapshot = out.item;
+    changedNothing = !out.passed;
   }
   if (r.action === 'quarantine') {
     // Always records the newest quarantine (a restore dated before it must not lift it); it
@@ -501,17 +507,22 @@ async function apply(clients: RevokerClients, config: RevokerConfig, parsed: Par
       'attribute_not_exists(quarantinedAt) OR quarantinedAt <= :qt',
       { ':true': true, ':id': r.eventKey, ':qt': normalizeTime(iso(now))!, ':reason': r.reason }, 'ALL_OLD');
     quarantineChanged = out.passed && (out.item?.quarantined !== true || out.item?.quarantinedBy === r.eventKey);
-    snapshot = undefined;
+    snapshot = out.passed ? undefined : out.item;
+    changedNothing = changedNothing && !out.passed;
   }
   if (r.action === 'restore') {
     // Lifts only quarantines recorded up to the restore's time: a newer critical finding stays in force.
-    quarantineChanged = (await update('SET quarantined = :false, restoredBy = :id, restoredAt = :t, restoreReason = :reason',
+    const out = await update('SET quarantined = :false, restoredBy = :id, restoredAt = :t, restoreReason = :reason',
       '(quarantined = :true AND quarantinedAt <= :t) OR (quarantined = :false AND restoredBy = :id)',
-      { ':true': true, ':false': false, ':id': r.eventKey, ':t': r.time, ':reason': r.reason }, 'ALL_OLD')).passed;
+      { ':true': true, ':false': false, ':id': r.eventKey, ':t': r.time, ':reason': r.reason }, 'ALL_OLD');
+    quarantineChanged = out.passed;
+    snapshot = out.passed ? undefined : out.item;
+    changedNothing = !out.passed;
   }
 
-  // (3, 4) Write the policies from STATE until STATE is stable.
-  const converged = await converge(clients, config, r, r.action === 'restore', snapshot);
+  // (3, 4) Write the policies from STATE until STATE is stable. A request that changed nothing (its
+  // time is not newer than the ledger's) writes no IAM when STATE's policies are known to be in force.
+  const converged = await converge(clients, config, r, r.action === 'restore', snapshot, changedNothing);
   const outcome: RevocationResult['outcome'] = quarantineChanged
     ? (r.action === 'restore' ? 'restored' : 'quarantined')
     : advanced ? 'revoked' : 'unchanged';
@@ -532,19 +543,36 @@ async function apply(clients: RevokerClients, config: RevokerConfig, parsed: Par
 }
 
 /**
- * Makes the role's inline policies match STATE: write from a snapshot (or a consistent read), read STATE again,
- * repeat while it changed. Every writer that changes STATE runs this afterwards, so the
- * last policy write reflects the last STATE.
+ * Makes the role's inline policies match STATE: write from a snapshot (or a consistent read), then
+ * record that version as applied (a conditional update that returns STATE as it stands when it
+ * moved on), repeat while it changed. Every writer that changes STATE runs this afterwards, so the
+ * last policy write reflects the last STATE. With `unlessApplied`, a STATE whose version is already
+ * recorded as applied is left alone: no IAM write (rounds = 0).
  */
-async function converge(clients: RevokerClients, config: RevokerConfig, r: ParsedRequest, deleteQuarantine: boolean, snapshot?: AgentState)
-  : Promise<{ state: AgentState | undefined; rounds: number }> {
-  const read = async () => (await clients.ledger.send(new GetCommand({
-    TableName: config.ledgerTable, Key: { [LEDGER_KEYS.partition]: r.agent, [LEDGER_KEYS.sort]: LEDGER_KEYS.state }, ConsistentRead: true,
-  }))).Item as AgentState | undefined;
+async function converge(clients: RevokerClients, config: RevokerConfig, r: ParsedRequest, deleteQuarantine: boolean, snapshot?: AgentState,
+  unlessApplied = false): Promise<{ state: AgentState | undefined; rounds: number }> {
+  const Key = { [LEDGER_KEYS.partition]: r.agent, [LEDGER_KEYS.sort]: LEDGER_KEYS.state };
+  const read = async () => (await clients.ledger.send(new GetCommand({ TableName: config.ledgerTable, Key, ConsistentRead: true }))).Item as AgentState | undefined;
+  /** Records `s.version` as applied; answers STATE after (or as it stands, when it moved on). */
+  const settle = async (s: AgentState | undefined): Promise<AgentState | undefined> => {
+    if (s?.version === undefined) return read();
+    try {
+      const out = await clients.ledger.send(new UpdateCommand({
+        TableName: config.ledgerTable, Key,
+        UpdateExpression: 'SET appliedVersion = :v', ConditionExpression: 'version = :v',
+        ExpressionAttributeValues: { ':v': s.version }, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }));
+      return out.Attributes as AgentState;
+    } catch (e) {
+      if (errorName(e) !== 'ConditionalCheckFailedException') throw e;
+      return stateOf((e as { Item?: Record<string, Record<string, unknown>> }).Item);
+    }
+  };
   let state = snapshot ?? await read();
+  if (unlessApplied && state?.version !== undefined && state.appliedVersion === state.version) return { state, rounds: 0 };
   for (let round = 1; round <= CONVERGE_ROUNDS; round++) {
     await writePolicies(clients.iam, r.roleName, state, deleteQuarantine);
-    const after = await read();
+    const after = await settle(state);
     if ((after?.version ?? 0) === (state?.version ?? 0)) return { state: after, rounds: round };
     state = after;
   }

@@ -14,6 +14,8 @@ export interface AgentIamContext {
   readonly region: string;
   readonly accountId: string;
   readonly permissionsBoundaryArn: string;
+  /** The provider's default_tags (they land on every role). */
+  readonly defaultTags: Record<string, string>;
   registerAgent(agent: IConstruct): void;
   /** The ARN of the token-age policy for a TTL (stage 3+), created on first request. */
   tokenAgePolicyArn(ttlSeconds: number): string;

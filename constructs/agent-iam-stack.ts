@@ -12,7 +12,7 @@ import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { AwsLimits } from '../lib/limits';
 import { AgentIamError, stackProblem } from '../lib/errors';
 import { ControlCatalog, MaturityStage } from '../lib/maturity';
-import { partitionOf, validateEnvironment, validateRegion } from '../lib/naming';
+import { partitionOf, providerDefaultTags, validateEnvironment, validateRegion } from '../lib/naming';
 import { boundaryPolicy } from '../lib/boundary';
 import { policyJson, policySize } from '../lib/policy';
 import { checkStage, StackFacts } from '../lib/stage-check';
@@ -220,7 +220,7 @@ export class AgentIamStack extends TerraformStack {
     }
     new AwsProvider(this, 'aws', {
       region: props.region,
-      defaultTags: [{ tags: { 'agent-iam:environment': props.environment, 'agent-iam:managed-by': 'cdktf-agent-iam' } }],
+      defaultTags: [{ tags: providerDefaultTags(props.environment) }],
     });
     this.accountId = new DataAwsCallerIdentity(this, 'current').accountId;
 
@@ -315,6 +315,7 @@ export class AgentIamStack extends TerraformStack {
       region: props.region,
       accountId: this.accountId,
       permissionsBoundaryArn: this.permissionsBoundary.arn,
+      defaultTags: providerDefaultTags(props.environment),
       brokerPrincipals: this.brokerPrincipals,
       registerAgent: (a: IConstruct) => {
         this.agentList.push(a as AgentIdentity);

@@ -13,7 +13,8 @@ import { AwsLimits } from '../lib/limits';
 import { agentProblem } from '../lib/errors';
 import { ControlCatalog, MaturityStage } from '../lib/maturity';
 import { agentRoleName, agentRolePath, validateAgentName } from '../lib/naming';
-import { AgentDelegation, trustPolicy, validateDelegation } from '../lib/delegation';
+import { AgentDelegation, trustPolicy, validateDelegation, validateTrustSize } from '../lib/delegation';
+import { revokerInlineReserve } from '../lib/revocation';
 import { Grant, grantStatements, validateGrants } from '../lib/grant';
 import { layoutPolicies, mergeStatements, policyDoc, PolicyDoc, policyJson, PolicyLayout, policySize, Statement } from '../lib/policy';
 import { validateTags } from '../lib/tags';
@@ -174,12 +175,18 @@ export class AgentIdentity extends Construct {
 
     const trustCtx = { partition: ctx.partition, region: ctx.region, accountId: ctx.accountId, requireSessionTags: enhanced };
     p.push(...validateDelegation(name, props.delegation, trustCtx));
+    if (ctx.brokerPrincipals) p.push(...adaptiveDelegationProblems(name, props));
     // Stage 4: the declared principals become the broker's callers; only the broker (and
     // break-glass roles) may assume the agent, so every session passes a risk decision.
     const trusted: AgentDelegation = ctx.brokerPrincipals
       ? { awsPrincipals: ctx.brokerPrincipals, sourceIdentityPattern: props.delegation?.sourceIdentityPattern }
       : props.delegation ?? {};
     this.trust = trustPolicy(trusted, trustCtx);
+    if (!p.some((x) => x.includes(': delegation'))) {
+      p.push(...validateTrustSize(name, this.trust, ctx.brokerPrincipals
+        ? `the broker and ${ctx.brokerPrincipals.length - 1} break-glass role${ctx.brokerPrincipals.length === 2 ? '' : 's'} of stage 4`
+        : 'the declared principals'));
+    }
 
     p.push(...validateGrants(name, this.permissions, ctx.partition));
     this.effectiveContext = {
@@ -199,8 +206,11 @@ export class AgentIdentity extends Construct {
     }
     this.tokenAgeArn = enhanced ? ctx.tokenAgePolicyArn(this.sessionTtl) : undefined;
     const guardrailSize = this.guardrails.length > 0 ? policySize(policyDoc(this.guardrails)) : 0;
+    // Stage 4: the revoker writes AWSRevokeOlderSessions and the quarantine policy inline at run time.
+    const revokerReserve = ctx.stage >= MaturityStage.ADAPTIVE ? revokerInlineReserve() : 0;
     const reservedSlots = this.tokenAgeArn ? 1 : 0;
-    const layout = layoutPolicies(this.statements, AwsLimits.MANAGED_POLICIES_PER_ROLE - reservedSlots, AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX - guardrailSize);
+    const layout = layoutPolicies(this.statements, AwsLimits.MANAGED_POLICIES_PER_ROLE - reservedSlots,
+      AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX - guardrailSize - revokerReserve);
     if (typeof layout === 'string') {
       p.push(agentProblem(name, 'permissions', layout));
     } else {
@@ -225,7 +235,7 @@ export class AgentIdentity extends Construct {
         p.push(agentProblem(name, `tags["${k}"]`, 'is set by the library; use the matching prop (owner, purpose, dataClassification, expiresAt) instead'));
       }
     }
-    p.push(...validateTags(name, this.tagValues));
+    p.push(...validateTags(name, this.tagValues, ctx.defaultTags));
 
     this.role = new IamRole(this, 'role', {
       name: this.roleName,
@@ -355,6 +365,28 @@ export class AgentIdentity extends Construct {
   public _statements(): Statement[] {
     return this.statements;
   }
+}
+
+/**
+ * Stage 4 keeps only the broker (and break-glass roles) in the trust policy and hands out
+ * sessions under session-policy templates: what the user declared and stage 4 cannot honour
+ * is an error, never silently dropped.
+ */
+function adaptiveDelegationProblems(name: string, props: AgentIdentityProps): string[] {
+  const problems: string[] = [];
+  const d = props.delegation ?? {};
+  const why = 'at stage 4 (Adaptive) only the credential broker and break-glass roles may assume an agent, so';
+  (d.thirdParties ?? []).forEach((t, i) => problems.push(agentProblem(name, `delegation.thirdParties[${i}]`,
+    `${why} "${t.principal}" (and its external id) would be dropped from the trust policy. Let the vendor act through a role you own that calls the broker (declare that role in awsPrincipals), or run this agent in a stage-3 environment`)));
+  (d.services ?? []).forEach((s, i) => problems.push(agentProblem(name, `delegation.services[${i}]`,
+    `${why} "${s.service}" would be dropped from the trust policy (a service cannot call the broker). Declare the service's runtime role in awsPrincipals; the broker assumes the agent for it`)));
+  (d.oidc ?? []).forEach((o, i) => problems.push(agentProblem(name, `delegation.oidc[${i}]`,
+    `${why} the web identity "${o.providerArn}" would be dropped from the trust policy. Let the federated workload assume a runtime role and declare that role in awsPrincipals`)));
+  if ((props.sessionPolicies ?? []).length === 0) {
+    problems.push(agentProblem(name, 'sessionPolicies',
+      'is empty; at stage 4 the broker issues sessions only under a session-policy template, so nobody could ever obtain this agent\'s credentials. Add at least one template (a subset of its permissions per task kind)'));
+  }
+  return problems;
 }
 
 function roleDescription(name: string, purpose: string): string {

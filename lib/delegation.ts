@@ -7,6 +7,7 @@ import { AwsLimits } from './limits';
 import { agentProblem } from './errors';
 import { ConditionBlock, policyDoc, PolicyDoc, policySize, Statement } from './policy';
 import { ALLOWED_SESSION_TAGS, REQUIRED_SESSION_TAGS } from './session-tags';
+import { nearestName } from './iam-reference';
 
 /** An AWS service that runs the agent and assumes its role directly. */
 export interface ServiceDelegation {
@@ -119,16 +120,63 @@ export interface TrustContext {
   readonly requireSessionTags?: boolean;
 }
 
-/** Confused-deputy guards of the services we know: which keys each service sends when it assumes a role. */
-const SERVICE_GUARDS: Record<string, { sourceAccount: boolean; sourceArnService?: string }> = {
+/**
+ * The AWS services that run workloads and assume a role for them, with their confused-deputy
+ * guards (which keys each service sends when it assumes a role) and whether AWS requires
+ * `sts:TagSession` beside `sts:AssumeRole` (EKS Pod Identity tags every session with the pod's
+ * cluster, namespace and service account). Sources: each service's "service role" page in the
+ * AWS documentation; EKS: "Create IAM role with trust policy required by EKS Pod Identity".
+ */
+const SERVICE_GUARDS: Record<string, { sourceAccount: boolean; sourceArnService?: string; sourceArnResource?: string; tagSession?: boolean }> = {
   'ecs-tasks.amazonaws.com': { sourceAccount: true, sourceArnService: 'ecs' },
   'bedrock-agentcore.amazonaws.com': { sourceAccount: true, sourceArnService: 'bedrock-agentcore' },
   'bedrock.amazonaws.com': { sourceAccount: true, sourceArnService: 'bedrock' },
   // Lambda assumes execution roles without aws:SourceArn/aws:SourceAccount, so no guard can be required.
   'lambda.amazonaws.com': { sourceAccount: false },
+  // Pod Identity: AssumeRole and TagSession, as AWS requires; narrow it with sourceArn if your clusters send it.
+  'pods.eks.amazonaws.com': { sourceAccount: false, tagSession: true },
+  'ec2.amazonaws.com': { sourceAccount: false },
+  'states.amazonaws.com': { sourceAccount: true, sourceArnService: 'states' },
+  'sagemaker.amazonaws.com': { sourceAccount: false },
+  'codebuild.amazonaws.com': { sourceAccount: true, sourceArnService: 'codebuild' },
+  'glue.amazonaws.com': { sourceAccount: false },
+  'batch.amazonaws.com': { sourceAccount: false },
+  'events.amazonaws.com': { sourceAccount: true, sourceArnService: 'events' },
+  'scheduler.amazonaws.com': { sourceAccount: true, sourceArnService: 'scheduler' },
+  'pipes.amazonaws.com': { sourceAccount: true, sourceArnService: 'pipes' },
+  'apprunner.amazonaws.com': { sourceAccount: false },
+  'tasks.apprunner.amazonaws.com': { sourceAccount: false },
+  'build.apprunner.amazonaws.com': { sourceAccount: false },
+  'edgelambda.amazonaws.com': { sourceAccount: false },
+  'elasticmapreduce.amazonaws.com': { sourceAccount: false },
+  'emr-serverless.amazonaws.com': { sourceAccount: false },
+  'airflow.amazonaws.com': { sourceAccount: false },
+  'airflow-env.amazonaws.com': { sourceAccount: false },
+  'firehose.amazonaws.com': { sourceAccount: false },
+  'kendra.amazonaws.com': { sourceAccount: false },
+  'q.amazonaws.com': { sourceAccount: false },
+  'qbusiness.amazonaws.com': { sourceAccount: false },
+  'appsync.amazonaws.com': { sourceAccount: false },
+  'apigateway.amazonaws.com': { sourceAccount: false },
+  'codepipeline.amazonaws.com': { sourceAccount: false },
+  'cloudformation.amazonaws.com': { sourceAccount: false },
+  'ssm.amazonaws.com': { sourceAccount: false },
+  'datasync.amazonaws.com': { sourceAccount: false },
+  'transfer.amazonaws.com': { sourceAccount: false },
+  'mediaconvert.amazonaws.com': { sourceAccount: false },
+  'comprehend.amazonaws.com': { sourceAccount: false },
+  'textract.amazonaws.com': { sourceAccount: false },
+  'transcribe.amazonaws.com': { sourceAccount: false },
+  'rekognition.amazonaws.com': { sourceAccount: false },
+  'personalize.amazonaws.com': { sourceAccount: false },
+  'forecast.amazonaws.com': { sourceAccount: false },
+  'iot.amazonaws.com': { sourceAccount: false },
+  'lex.amazonaws.com': { sourceAccount: false },
+  'connect.amazonaws.com': { sourceAccount: false },
 };
 
-const SOURCE_IDENTITY_ACTIONS = ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'];
+/** The service principals the library knows (a role trusted by one of them can run an agent). */
+export const KNOWN_SERVICE_PRINCIPALS: readonly string[] = Object.keys(SERVICE_GUARDS);
 
 function issuerOf(o: OidcDelegation): string | undefined {
   if (o.issuer) return o.issuer.replace(/^https:\/\//, '');
@@ -147,66 +195,95 @@ function acknowledgementOf(d: AgentDelegation, principal: string): AccountRootAc
   return (d.accountRootAcknowledgements ?? []).find((a) => a.principal === principal);
 }
 
-/** The role trust policy for a delegation. */
+/**
+ * The role trust policy for a delegation.
+ *
+ * IAM evaluates a condition key for an action only when the service reference lists it for
+ * that action (or globally): `sts:SourceIdentity` is listed for `sts:AssumeRole` and
+ * `sts:SetSourceIdentity` but not `sts:TagSession`; `aws:RequestTag/*` and `aws:TagKeys` for
+ * `sts:AssumeRole` and `sts:TagSession` but not `sts:SetSourceIdentity`; `sts:ExternalId` for
+ * `sts:AssumeRole` only. So each principal gets one statement per action, each carrying only
+ * the keys that apply to it. `sts:SetSourceIdentity` and `sts:TagSession` are evaluated only
+ * inside an `AssumeRole*` call, which the first statement gates with every condition.
+ */
 export function trustPolicy(d: AgentDelegation, ctx: TrustContext): PolicyDoc {
   const pattern = d.sourceIdentityPattern ?? '*';
   const statements: Statement[] = [];
-  // Who the session acts for, and (stage 3+) the task tags, required at assume time.
-  const sessionConditions = (): ConditionBlock => {
-    const c: ConditionBlock = { StringLike: { 'sts:SourceIdentity': [pattern] } };
+  const sourceIdentity: ConditionBlock = { StringLike: { 'sts:SourceIdentity': [pattern] } };
+  // Stage 3+: the task tags are required at assume time, and only the known tag keys pass.
+  const tagConditions = (): ConditionBlock => {
+    const c: ConditionBlock = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...ALLOWED_SESSION_TAGS] } };
     if (ctx.requireSessionTags) {
-      for (const t of REQUIRED_SESSION_TAGS) c.StringLike[`aws:RequestTag/${t}`] = ['?*'];
-      c['ForAllValues:StringEquals'] = { 'aws:TagKeys': [...ALLOWED_SESSION_TAGS] };
+      c.StringLike = Object.fromEntries(REQUIRED_SESSION_TAGS.map((t) => [`aws:RequestTag/${t}`, ['?*']]));
     }
     return c;
   };
-  // Acknowledged account roots with an external id get their own statement with sts:ExternalId.
+  const assumeConditions = (extra: ConditionBlock = {}): ConditionBlock => {
+    const tags = ctx.requireSessionTags ? tagConditions() : {};
+    return mergeConditionBlocks(extra, sourceIdentity, tags);
+  };
+  const perAction = (sid: string, principal: Record<string, string[]>, assume: ConditionBlock) => {
+    statements.push({ Sid: sid, Effect: 'Allow', Principal: principal, Action: ['sts:AssumeRole'], Condition: assume });
+    statements.push({ Sid: `${sid}Set`, Effect: 'Allow', Principal: principal, Action: ['sts:SetSourceIdentity'], Condition: mergeConditionBlocks(sourceIdentity) });
+    statements.push({ Sid: `${sid}Tags`, Effect: 'Allow', Principal: principal, Action: ['sts:TagSession'], Condition: tagConditions() });
+  };
+  // Acknowledged account roots with an external id get their own statements with sts:ExternalId.
   const rootsWithExternalId = (d.awsPrincipals ?? []).filter((p) => accountRootOf(p) && acknowledgementOf(d, p)?.externalId);
   const plain = (d.awsPrincipals ?? []).filter((p) => !rootsWithExternalId.includes(p));
   if (plain.length > 0) {
-    statements.push({
-      Sid: 'AssumeWithSourceIdentity', Effect: 'Allow',
-      Principal: { AWS: [...new Set(plain)].sort() },
-      Action: SOURCE_IDENTITY_ACTIONS,
-      Condition: sessionConditions(),
-    });
+    perAction('AssumeWithSourceIdentity', { AWS: [...new Set(plain)].sort() }, assumeConditions());
   }
-  [...new Set(rootsWithExternalId)].forEach((p, i) => statements.push({
-    Sid: `AccountRootWithExternalId${i}`, Effect: 'Allow',
-    Principal: { AWS: [p] },
-    Action: SOURCE_IDENTITY_ACTIONS,
-    Condition: { StringEquals: { 'sts:ExternalId': [acknowledgementOf(d, p)!.externalId!] }, ...sessionConditions() },
-  }));
-  (d.thirdParties ?? []).forEach((t, i) => statements.push({
-    Sid: `ThirdPartyWithExternalId${i}`, Effect: 'Allow',
-    Principal: { AWS: [t.principal] },
-    Action: SOURCE_IDENTITY_ACTIONS,
-    Condition: { StringEquals: { 'sts:ExternalId': [t.externalId] }, ...sessionConditions() },
-  }));
+  [...new Set(rootsWithExternalId)].forEach((p, i) => perAction(`AccountRootWithExternalId${i}`, { AWS: [p] },
+    assumeConditions({ StringEquals: { 'sts:ExternalId': [acknowledgementOf(d, p)!.externalId!] } })));
+  (d.thirdParties ?? []).forEach((t, i) => perAction(`ThirdPartyWithExternalId${i}`, { AWS: [t.principal] },
+    assumeConditions({ StringEquals: { 'sts:ExternalId': [t.externalId] } })));
   (d.services ?? []).forEach((s, i) => {
-    const guard = SERVICE_GUARDS[s.service];
-    const st: Statement = { Sid: `ServiceAssume${i}`, Effect: 'Allow', Principal: { Service: [s.service] }, Action: ['sts:AssumeRole'] };
+    const guard = SERVICE_GUARDS[s.service.replace(/\.cn$/, '')];
+    // EKS Pod Identity tags every session with the pod's attributes: AWS requires sts:TagSession.
+    const st: Statement = { Sid: `ServiceAssume${i}`, Effect: 'Allow', Principal: { Service: [s.service] }, Action: guard?.tagSession ? ['sts:AssumeRole', 'sts:TagSession'] : ['sts:AssumeRole'] };
     if (guard?.sourceAccount || s.sourceArn) {
       st.Condition = {};
       if (guard?.sourceAccount) st.Condition.StringEquals = { 'aws:SourceAccount': [ctx.accountId] };
-      const arn = s.sourceArn ?? (guard?.sourceArnService ? `arn:${ctx.partition}:${guard.sourceArnService}:${ctx.region}:${ctx.accountId}:*` : undefined);
+      const arn = s.sourceArn ?? (guard?.sourceArnService ? `arn:${ctx.partition}:${guard.sourceArnService}:${ctx.region}:${ctx.accountId}:${guard.sourceArnResource ?? '*'}` : undefined);
       if (arn) st.Condition.ArnLike = { 'aws:SourceArn': [arn] };
     }
     statements.push(st);
   });
   (d.oidc ?? []).forEach((o, i) => {
     const issuer = issuerOf(o) ?? 'unknown-issuer';
-    const st: Statement = {
-      Sid: `WebIdentity${i}`, Effect: 'Allow', Principal: { Federated: [o.providerArn] },
-      Action: o.sendsSourceIdentity ? ['sts:AssumeRoleWithWebIdentity', 'sts:SetSourceIdentity', 'sts:TagSession'] : ['sts:AssumeRoleWithWebIdentity'],
-      Condition: {
-        StringEquals: { [`${issuer}:aud`]: [...o.audiences] },
-        StringLike: { [`${issuer}:sub`]: [...o.subjects], ...(o.sendsSourceIdentity ? { 'sts:SourceIdentity': [pattern] } : {}) },
-      },
+    const principal = { Federated: [o.providerArn] };
+    const claims: ConditionBlock = {
+      StringEquals: { [`${issuer}:aud`]: [...o.audiences] },
+      StringLike: { [`${issuer}:sub`]: [...o.subjects] },
     };
-    statements.push(st);
+    statements.push({
+      Sid: `WebIdentity${i}`, Effect: 'Allow', Principal: principal, Action: ['sts:AssumeRoleWithWebIdentity'],
+      Condition: o.sendsSourceIdentity ? mergeConditionBlocks(claims, sourceIdentity) : claims,
+    });
+    if (o.sendsSourceIdentity) {
+      statements.push({ Sid: `WebIdentity${i}Set`, Effect: 'Allow', Principal: principal, Action: ['sts:SetSourceIdentity'], Condition: mergeConditionBlocks(sourceIdentity) });
+      statements.push({ Sid: `WebIdentity${i}Tags`, Effect: 'Allow', Principal: principal, Action: ['sts:TagSession'], Condition: tagConditions() });
+    }
   });
   return policyDoc(statements);
+}
+
+/**
+ * Condition blocks combined: every operator/key of each must hold. Throws when two blocks set
+ * the same operator and key, which IAM could only read as one OR list.
+ */
+export function mergeConditionBlocks(...blocks: ConditionBlock[]): ConditionBlock {
+  const out: ConditionBlock = {};
+  for (const b of blocks) {
+    for (const [op, keys] of Object.entries(b)) {
+      out[op] = { ...(out[op] ?? {}) };
+      for (const [k, v] of Object.entries(keys)) {
+        if (out[op][k]) throw new Error(`internal: condition ${op} ${k} set twice; IAM would read the values as OR`);
+        out[op][k] = [...v];
+      }
+    }
+  }
+  return out;
 }
 
 function hasWildcard(s: string): boolean {
@@ -318,7 +395,12 @@ export function validateDelegation(agent: string, d: AgentDelegation | undefined
     if (s.service === '*' || hasWildcard(s.service)) {
       f(`services[${i}].service`, `"${s.service}" is a wildcard; name one service principal such as "ecs-tasks.amazonaws.com"`);
     } else if (!/^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(s.service)) {
-      f(`services[${i}].service`, `"${s.service}" is not a service principal; expected for example "ecs-tasks.amazonaws.com"`);
+      const hint = nearestName(s.service, KNOWN_SERVICE_PRINCIPALS);
+      f(`services[${i}].service`, `"${s.service}" is not a service principal; ${hint ? `did you mean "${hint}"?` : 'expected for example "ecs-tasks.amazonaws.com"'}`);
+    } else if (!SERVICE_GUARDS[s.service.replace(/\.cn$/, '')]) {
+      const hint = nearestName(s.service, KNOWN_SERVICE_PRINCIPALS);
+      f(`services[${i}].service`, `"${s.service}" is not a service principal this library knows${hint ? `; did you mean "${hint}"?` : ''}. `
+        + `Known: ${KNOWN_SERVICE_PRINCIPALS.slice(0, 6).join(', ')}, ... (see KNOWN_SERVICE_PRINCIPALS); a service that is missing belongs in that list with its confused-deputy guard`);
     }
   });
   (d.oidc ?? []).forEach((o, i) => {
@@ -363,19 +445,34 @@ export function validateDelegation(agent: string, d: AgentDelegation | undefined
         + 'use for example "user-*" or "*@example.com"');
     }
   }
-  if (problems.length === 0) {
-    const size = policySize(trustPolicy(d, ctx));
-    if (size > AwsLimits.TRUST_POLICY_MAX) {
-      f('', `the trust policy is ${size} characters as IAM counts them; IAM allows ${AwsLimits.TRUST_POLICY_MAX} by default. Declare fewer principals or subjects (route them through one orchestrator role)`);
-    }
-  }
   return problems;
 }
 
-/** Whether a trust-policy statement can carry a source identity (AWS principals; federation that sends the claim). */
+/**
+ * Problems with the size of the trust policy actually written on the role (at stage 4 the broker
+ * and break-glass roles, not the declared principals). `whose` says where its principals come from.
+ */
+export function validateTrustSize(agent: string, trust: PolicyDoc, whose: string): string[] {
+  const size = policySize(trust);
+  if (size <= AwsLimits.TRUST_POLICY_MAX) return [];
+  return [agentProblem(agent, 'delegation', `the trust policy written on the role (${whose}) is ${size} characters as IAM counts them; IAM allows ${AwsLimits.TRUST_POLICY_MAX} by default. `
+    + 'Trust fewer principals or subjects (route them through one orchestrator role)')];
+}
+
+/** Whether a trust-policy statement lets its principals assume the role (an `sts:AssumeRole*` action). */
+export function grantsAssume(s: Statement): boolean {
+  return (s.Action ?? []).some((a) => /^(sts:AssumeRole.*|sts:\*|\*)$/i.test(a));
+}
+
+/**
+ * Whether a trust-policy statement lets principals assume the role and can carry a source
+ * identity (AWS principals; federation that sends the claim). Statements that only allow
+ * `sts:TagSession` or `sts:SetSourceIdentity` are evaluated inside an assume call and do not count.
+ */
 export function canSetSourceIdentity(s: Statement): boolean {
+  if (!grantsAssume(s)) return false;
   if (s.Principal?.AWS) return true;
-  if (s.Principal?.Federated) return (s.Action ?? []).includes('sts:SetSourceIdentity');
+  if (s.Principal?.Federated) return requiresSourceIdentity(s);
   return false;
 }
 

@@ -8,7 +8,8 @@ import { Token } from 'cdktf';
 import { agentProblem } from './errors';
 import { ConditionBlock, Statement } from './policy';
 import {
-  ActionInfo, arnMatchesTemplate, conditionKeyExists, expandAction, resourceArnTemplates, serviceExists, suggestAction,
+  ActionInfo, actionResourceTypes, conditionKeyAppliesTo, conditionKeyExists, expandAction, isMultivaluedKey, resourceArnTemplates,
+  resourceTypesOfArn, serviceExists, splitArn, suggestAction,
 } from './iam-reference';
 
 /** One condition of a grant, in the shape of Terraform's aws_iam_policy_document. */
@@ -17,7 +18,10 @@ export interface GrantCondition {
   readonly test: string;
   /** Condition key, for example `s3:prefix` or `aws:SourceVpce`. */
   readonly variable: string;
-  /** Values; the condition holds when any value matches. */
+  /**
+   * Values; the condition holds when any value matches (IAM reads one value list as OR).
+   * Two conditions with the same operator and key are rejected: IAM cannot AND them.
+   */
   readonly values: string[];
 }
 
@@ -63,9 +67,18 @@ export class Grant {
     return new Grant([props]);
   }
 
-  /** Read objects under a prefix of an S3 bucket, and list that prefix. */
+  /**
+   * Read objects under a prefix of an S3 bucket, and list that prefix. An empty prefix (or "/")
+   * means the whole bucket: every object, and listing without a prefix condition.
+   */
   public static readS3Prefix(bucketArn: string, prefix: string): Grant {
-    const p = prefix.replace(/^\/+|\/+$/g, '');
+    const p = (prefix ?? '').replace(/^\/+|\/+$/g, '');
+    if (p === '') {
+      return new Grant([
+        { actions: ['s3:GetObject'], resources: [`${bucketArn}/*`] },
+        { actions: ['s3:ListBucket'], resources: [bucketArn] },
+      ]);
+    }
     return new Grant([
       { actions: ['s3:GetObject'], resources: [`${bucketArn}/${p}/*`] },
       {
@@ -118,6 +131,8 @@ export class Grant {
   /**
    * Read one Secrets Manager secret. When the secret is encrypted with a
    * customer-managed key, pass it to allow kms:Decrypt through Secrets Manager only.
+   * An ARN without the 6-character suffix Secrets Manager appends (`...:secret:db-creds`)
+   * is granted as `...:secret:db-creds-??????` (see `secretArnPattern`).
    */
   public static readSecret(secretArn: string, kmsKeyArn?: string): Grant {
     const statements: GrantProps[] = [{ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [secretArn] }];
@@ -148,7 +163,7 @@ export function grantStatements(grants: Grant[]): Statement[] {
   const out: Statement[] = [];
   for (const g of grants) {
     for (const s of g.statements) {
-      const st: Statement = { Effect: 'Allow', Action: [...(s.actions ?? [])], Resource: [...(s.resources ?? [])] };
+      const st: Statement = { Effect: 'Allow', Action: [...(s.actions ?? [])], Resource: (s.resources ?? []).map(secretArnPattern) };
       const c = conditionBlock(s.conditions);
       if (c) st.Condition = c;
       if (s.wildcardReason && (s.actions ?? []).some(isWildcardAction)) st.Sid = 'AcknowledgedWildcard';
@@ -158,7 +173,25 @@ export function grantStatements(grants: Grant[]): Statement[] {
   return out;
 }
 
-/** Conditions as an IAM condition block (values of a repeated operator/key are combined). */
+/**
+ * A Secrets Manager secret ARN as IAM must see it. Secrets Manager appends a hyphen and six
+ * random characters to every secret's ARN, so `...:secret:db-creds` matches no secret; like
+ * aws-cdk's partial ARNs it becomes `...:secret:db-creds-??????`. An ARN that already ends
+ * in `-` and six letters or digits, or in a wildcard, is kept. Other ARNs pass unchanged.
+ */
+export function secretArnPattern(arn: string): string {
+  if (Token.isUnresolved(arn)) return arn;
+  const f = splitArn(arn);
+  if (f.length < 6 || f[0] !== 'arn' || f[2] !== 'secretsmanager' || !f[5].startsWith('secret:')) return arn;
+  const name = f[5].slice('secret:'.length);
+  if (name === '' || /-[A-Za-z0-9]{6}$|-\?{6}$|[*]$/.test(name)) return arn;
+  return `${arn}-??????`;
+}
+
+/**
+ * Conditions as an IAM condition block. Values of a repeated operator/key would be one OR list
+ * in IAM, so `validateGrants` rejects repeats; here they are combined only to keep the shape.
+ */
 export function conditionBlock(conditions: GrantCondition[] | undefined): ConditionBlock | undefined {
   if (!conditions || conditions.length === 0) return undefined;
   const c: ConditionBlock = {};
@@ -178,7 +211,7 @@ const PARTITIONS = new Set(['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b
 
 /** Problems with one ARN's shape (not with its fit to an action). */
 export function arnShapeProblems(arn: string, partition: string): string[] {
-  const parts = arn.split(':');
+  const parts = splitArn(arn);
   if (parts.length < 6 || parts[0] !== 'arn') {
     return [`"${arn}" is not an ARN; expected arn:${partition}:<service>:<region>:<account>:<resource>`];
   }
@@ -189,7 +222,7 @@ export function arnShapeProblems(arn: string, partition: string): string[] {
   } else if (p !== partition) {
     problems.push(`"${arn}" is in partition "${p}" but this stack deploys to partition "${partition}"; use arn:${partition}:...`);
   }
-  if (!serviceExists(service)) {
+  if (!serviceExists(service) && !service.includes('${')) {
     problems.push(`"${arn}" names unknown service "${service}"`);
   }
   if (region !== '' && region !== '*' && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region) && !region.includes('${')) {
@@ -204,17 +237,26 @@ export function arnShapeProblems(arn: string, partition: string): string[] {
   return problems;
 }
 
+/** Operators that hold when the key is missing, so a key IAM never sets makes them always true. */
+function holdsWhenMissing(op: string): boolean {
+  return /IfExists$/.test(op) || /Not/.test(op) || op === 'Null' || op.startsWith('ForAllValues:');
+}
+
 /**
  * Problems with an agent's grants against the AWS service reference: unknown
- * actions (with the nearest name), unacknowledged wildcards, "*" resources
- * where resource-level permissions exist, malformed or mismatched ARNs,
- * unknown condition operators and keys.
+ * actions (with the nearest name), NotAction-style "!" actions, unacknowledged
+ * wildcards, "*" resources where resource-level permissions exist, malformed
+ * ARNs and ARNs of another resource type than the actions take, unknown
+ * condition operators and keys, keys that do not apply to every action of the
+ * grant, set operators on single-valued keys, and two conditions on one
+ * operator and key (which IAM could only read as OR). `field` names the list
+ * in messages (`permissions`, or `sessionPolicies[0].permissions`).
  */
-export function validateGrants(agent: string, grants: Grant[], partition: string): string[] {
+export function validateGrants(agent: string, grants: Grant[], partition: string, field: string = 'permissions'): string[] {
   const problems: string[] = [];
   grants.forEach((grant, gi) => {
     grant.statements.forEach((s, si) => {
-      const where = grant.statements.length > 1 ? `permissions[${gi}].statements[${si}]` : `permissions[${gi}]`;
+      const where = grant.statements.length > 1 ? `${field}[${gi}].statements[${si}]` : `${field}[${gi}]`;
       const actions = s.actions ?? [];
       const resources = s.resources ?? [];
       if (actions.length === 0) problems.push(agentProblem(agent, `${where}.actions`, 'is empty; name at least one action such as "s3:GetObject"'));
@@ -223,6 +265,12 @@ export function validateGrants(agent: string, grants: Grant[], partition: string
       let unknownScope = false;
       for (const a of actions) {
         if (Token.isUnresolved(a)) { unknownScope = true; continue; }
+        if (a.startsWith('!')) {
+          unknownScope = true;
+          problems.push(agentProblem(agent, `${where}.actions`,
+            `"${a}" reads as NotAction ("every action except ${a.slice(1)}"), which this library does not support: it grants every action AWS adds later. Name the actions the agent needs`));
+          continue;
+        }
         if (isWildcardAction(a)) {
           unknownScope = true;
           if (!s.wildcardReason || s.wildcardReason.trim() === '') {
@@ -247,8 +295,9 @@ export function validateGrants(agent: string, grants: Grant[], partition: string
         }
         infos.push(...expanded);
       }
-      // Resources.
+      // Resources: each ARN must name a resource type one of the grant's actions takes.
       const scoped = infos.filter((x) => x.resourceTypes.length > 0);
+      const takes = new Set(scoped.flatMap(actionResourceTypes));
       for (const r of resources) {
         if (Token.isUnresolved(r)) continue;
         if (r === '*') {
@@ -264,27 +313,57 @@ export function validateGrants(agent: string, grants: Grant[], partition: string
           problems.push(...shape.map((m) => agentProblem(agent, `${where}.resources`, m)));
           continue;
         }
-        if (scoped.length > 0 && !unknownScope) {
-          const templates = [...new Set(scoped.flatMap(resourceArnTemplates))];
-          if (templates.length > 0 && !templates.some((t) => arnMatchesTemplate(r, t))) {
+        if (scoped.length > 0 && !unknownScope && !/TfToken\[/.test(r)) {
+          const types = resourceTypesOfArn(secretArnPattern(r));
+          if (!types.some((t) => takes.has(t))) {
+            const templates = [...new Set(scoped.flatMap(resourceArnTemplates))];
+            const named = types.length > 0 ? ` (this ARN names resource type ${types.map((t) => `"${t}"`).join(' or ')}, which these actions do not take)` : '';
             problems.push(agentProblem(agent, `${where}.resources`,
-              `"${r}" is not a resource of any action in this grant; expected for example ${templates.slice(0, 2).map((t) => `"${t}"`).join(' or ')}`));
+              `"${r}" is not a resource of any action in this grant; expected for example ${templates.slice(0, 2).map((t) => `"${t}"`).join(' or ')}${named}`));
           }
         }
       }
       // Conditions.
       const services = [...new Set(infos.map((x) => x.service))];
-      for (const c of s.conditions ?? []) {
+      const seen = new Map<string, number>();
+      (s.conditions ?? []).forEach((c, ci) => {
+        const cwhere = `${where}.conditions[${ci}]`;
         if (!isConditionOperator(c.test)) {
-          problems.push(agentProblem(agent, `${where}.conditions`, `operator "${c.test}" is not an IAM condition operator; for example "StringEquals", "StringLike", "ArnLike", "IpAddress"`));
-        }
-        if (!Token.isUnresolved(c.variable) && !conditionKeyExists(c.variable, services)) {
-          problems.push(agentProblem(agent, `${where}.conditions`, `condition key "${c.variable}" does not exist globally or for ${services.join(', ') || 'these actions'}`));
+          problems.push(agentProblem(agent, cwhere, `operator "${c.test}" is not an IAM condition operator; for example "StringEquals", "StringLike", "ArnLike", "IpAddress"`));
         }
         if (!c.values || c.values.length === 0) {
-          problems.push(agentProblem(agent, `${where}.conditions`, `"${c.variable}" has no values; give at least one`));
+          problems.push(agentProblem(agent, cwhere, `"${c.variable}" has no values; give at least one`));
         }
-      }
+        if (Token.isUnresolved(c.variable) || Token.isUnresolved(c.test)) return;
+        const pair = `${c.test}|${c.variable.toLowerCase()}`;
+        const first = seen.get(pair);
+        if (first !== undefined) {
+          problems.push(agentProblem(agent, cwhere,
+            `repeats ${c.test} on "${c.variable}" (as conditions[${first}] does); IAM holds one value list per operator and key and reads it as OR, so the two conditions cannot both be required. `
+            + 'List the alternatives in one condition if either may match, or split the grant (a StringLike pattern can often express both)'));
+        } else {
+          seen.set(pair, ci);
+        }
+        if (!conditionKeyExists(c.variable, services)) {
+          problems.push(agentProblem(agent, cwhere, `condition key "${c.variable}" does not exist globally or for ${services.join(', ') || 'these actions'}`));
+          return;
+        }
+        if (/^(ForAllValues|ForAnyValue):/.test(c.test) && isMultivaluedKey(c.variable) === false) {
+          problems.push(agentProblem(agent, cwhere,
+            `${c.test.split(':')[0]} on "${c.variable}", which holds one value: set operators are for multivalued keys (such as aws:TagKeys), and ForAllValues is true when the key is missing, opening the grant. Use "${c.test.split(':').slice(1).join(':')}"`));
+        }
+        const unsupported = [...new Set(infos.filter((x) => !conditionKeyAppliesTo(c.variable, x)).map((x) => `${x.service}:${x.name}`))];
+        if (unsupported.length > 0) {
+          const effect = holdsWhenMissing(c.test)
+            ? 'so the condition never restricts them'
+            : 'so the grant never allows them';
+          const none = unsupported.length === new Set(infos.map((x) => `${x.service}:${x.name}`)).size;
+          problems.push(agentProblem(agent, cwhere,
+            `condition key "${c.variable}" does not apply to ${unsupported.slice(0, 3).map((n) => `"${n}"`).join(', ')}${unsupported.length > 3 ? ` and ${unsupported.length - 3} more` : ''} `
+            + `(the AWS Service Authorization Reference lists it for neither the action nor its resource types), ${effect}. `
+            + (none ? 'Use a key these actions support, or remove the condition' : 'Put those actions in a grant of their own without this condition')));
+        }
+      });
     });
   });
   return problems;

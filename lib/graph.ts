@@ -8,7 +8,7 @@
  * Mermaid's entity codes (`#quot;`), so ARNs, policy variables and quotes cannot break the diagram.
  */
 import { ControlCatalog } from './maturity';
-import { requiresSourceIdentity } from './delegation';
+import { grantsAssume, requiresSourceIdentity } from './delegation';
 import { MaturityStage } from './maturity';
 import { stagesReached, TerraformAgent, TerraformEnvironment } from './assess';
 
@@ -91,7 +91,7 @@ interface AgentPlan {
 function planAgent(a: TerraformAgent, env: TerraformEnvironment, maxActions: number): AgentPlan {
   const principals: AgentPlan['principals'] = [];
   if (a.kind === 'iam-user') principals.push({ key: 'principal:access-key', label: 'whoever holds an access key', shape: ['[/', '/]'], edge: 'long-lived access key' });
-  for (const s of a.facts.trustPolicy.Statement.filter((x) => x.Effect === 'Allow')) {
+  for (const s of a.facts.trustPolicy.Statement.filter((x) => x.Effect === 'Allow' && grantsAssume(x))) {
     for (const [kind, list] of Object.entries(s.Principal ?? {})) {
       for (const id of list) {
         principals.push({ key: `principal:${kind}:${id}`, label: principalLabel(kind, id, env), shape: ['[', ']'], edge: requiresSourceIdentity(s) ? 'may assume, with source identity' : 'may assume' });

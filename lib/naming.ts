@@ -19,6 +19,14 @@ export function agentRolePath(environment: string): string {
   return `/agents/${environment}/`;
 }
 
+/**
+ * The provider `default_tags` every AgentIamStack sets. AWS applies them to every taggable
+ * resource, so they count against a role's 50 tags (keys the role also sets count once).
+ */
+export function providerDefaultTags(environment: string): Record<string, string> {
+  return { 'agent-iam:environment': environment, 'agent-iam:managed-by': 'cdktf-agent-iam' };
+}
+
 /** The AWS partition a region belongs to. */
 export function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';

@@ -13,7 +13,7 @@
  * Pure: reads `TerraformEnvironment`s from lib/assess.
  */
 import { Statement } from './policy';
-import { requiresSourceIdentity } from './delegation';
+import { grantsAssume, requiresSourceIdentity } from './delegation';
 import { expandAction } from './iam-reference';
 import { TOKEN_AGE_SID } from './token-age';
 import { DETECTION_RULES } from './detections';
@@ -218,7 +218,7 @@ function trustChanges(base: TerraformAgent | undefined, head: TerraformAgent): P
     }
     // Any statement that lets the principal in without a source identity drops the requirement
     // (whether or not it can still set one: sessions would no longer name whom they act for).
-    if (before.some(requiresSourceIdentity) && now.some((s) => !requiresSourceIdentity(s))) {
+    if (before.filter(grantsAssume).some(requiresSourceIdentity) && now.filter(grantsAssume).some((s) => !requiresSourceIdentity(s))) {
       changes.push({ category: 'source-identity', change: 'removed', subject: `${p} may assume the agent without sts:SourceIdentity`, widening: true });
     }
     const sourceIdentity = (c: string) => / sts:sourceidentity = /i.test(c);

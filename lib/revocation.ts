@@ -3,7 +3,7 @@
  * source for the revoker Lambda, the constructs, the CLI, the assessor and
  * the tests.
  */
-import { policyDoc, PolicyDoc } from './policy';
+import { policyDoc, PolicyDoc, policySize } from './policy';
 
 /** Inline policy that revokes live sessions: the name and shape the AWS console uses. */
 export const REVOCATION_POLICY_NAME = 'AWSRevokeOlderSessions';
@@ -24,6 +24,26 @@ export function revocationPolicy(revokedBefore: string): PolicyDoc {
 /** Deny everything, with no time condition: new sessions are useless too. */
 export function quarantinePolicy(): PolicyDoc {
   return policyDoc([{ Sid: 'QuarantinedUntilRestored', Effect: 'Deny', Action: ['*'], Resource: ['*'] }]);
+}
+
+/**
+ * The inline policies the revoker may put on an agent role at run time, both at once and at
+ * their largest (a millisecond timestamp): built by the same functions the revoker calls.
+ */
+export function revokerInlinePolicies(): { name: string; document: PolicyDoc }[] {
+  return [
+    { name: REVOCATION_POLICY_NAME, document: revocationPolicy('2026-12-31T23:59:59.999Z') },
+    { name: QUARANTINE_POLICY_NAME, document: quarantinePolicy() },
+  ];
+}
+
+/**
+ * Characters of a role's inline-policy budget (IAM's aggregate 10,240) that the revoker needs
+ * at run time; a stage-4 agent's own inline policies must leave them free, or a revocation
+ * would fail with LimitExceeded exactly when it matters.
+ */
+export function revokerInlineReserve(): number {
+  return revokerInlinePolicies().reduce((n, p) => n + policySize(p.document), 0);
 }
 
 /** What a revocation request asks for. */

@@ -6,7 +6,7 @@
  */
 import { ControlCatalog, ControlScope, MaturityStage } from './maturity';
 import { PolicyDoc, Statement } from './policy';
-import { canSetSourceIdentity, requiresSourceIdentity } from './delegation';
+import { canSetSourceIdentity, grantsAssume, requiresSourceIdentity } from './delegation';
 import { isWildcardAction } from './grant';
 import { lookupAction, expandAction } from './iam-reference';
 import { REQUIRED_SESSION_TAGS } from './session-tags';
@@ -153,7 +153,7 @@ const AGENT_CHECKS: Record<string, AgentCheck> = {
     ? [] : ['no token-age policy (Deny when aws:TokenIssueTime is older than the TTL) is attached']),
   'AIAM-3.04': (a) => (a.trustPolicy.Statement ?? []).filter((s) => s.Effect === 'Allow' && (s.Principal?.Service || s.Principal?.Federated))
     .map((s) => `${Object.values(s.Principal ?? {}).flat().join(', ')} assumes the agent directly; declare the runtime or orchestrator role in awsPrincipals and assume the agent per task`),
-  'AIAM-3.05': (a) => (a.trustPolicy.Statement ?? []).filter((s) => s.Effect === 'Allow' && s.Principal?.AWS
+  'AIAM-3.05': (a) => (a.trustPolicy.Statement ?? []).filter((s) => s.Effect === 'Allow' && s.Principal?.AWS && grantsAssume(s)
     && !REQUIRED_SESSION_TAGS.every((t) => requiresKey(s, `aws:RequestTag/${t}`)))
     .map((s) => `trust statement ${s.Sid ?? ''} does not require the session tags ${REQUIRED_SESSION_TAGS.join(', ')}`),
   'AIAM-3.06': (a) => statements(a.policies).filter((s) => s.Effect === 'Allow' && !requiresKey(s, 'aws:RequestedRegion'))

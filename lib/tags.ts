@@ -7,12 +7,17 @@ import { agentProblem } from './errors';
 /** Characters IAM accepts in tag keys and values. */
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
-/** Problems with a role's tags (count, lengths, characters, reserved prefix). */
-export function validateTags(agent: string, tags: Record<string, string>): string[] {
+/**
+ * Problems with a role's tags (count, lengths, characters, reserved prefix). `defaultTags` are
+ * the provider's default_tags, which AWS adds to the role: they count towards the 50.
+ */
+export function validateTags(agent: string, tags: Record<string, string>, defaultTags: Record<string, string> = {}): string[] {
   const problems: string[] = [];
   const keys = Object.keys(tags);
-  if (keys.length > AwsLimits.TAGS_PER_ROLE) {
-    problems.push(agentProblem(agent, 'tags', `${keys.length} tags (library tags included); IAM allows ${AwsLimits.TAGS_PER_ROLE} per role. Remove ${keys.length - AwsLimits.TAGS_PER_ROLE} extra tags`));
+  const extra = Object.keys(defaultTags).filter((k) => !(k in tags));
+  const total = keys.length + extra.length;
+  if (total > AwsLimits.TAGS_PER_ROLE) {
+    problems.push(agentProblem(agent, 'tags', `${total} tags (library tags${extra.length > 0 ? ` and ${extra.length} provider default_tags` : ''} included); IAM allows ${AwsLimits.TAGS_PER_ROLE} per role. Remove ${total - AwsLimits.TAGS_PER_ROLE} extra tags`));
   }
   for (const k of keys) {
     const v = tags[k];

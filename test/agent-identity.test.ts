@@ -69,13 +69,22 @@ describe('trust', () => {
     return JSON.parse(role.assume_role_policy);
   };
 
-  test('AWS principals must pass a source identity, and may set it and tag the session', () => {
+  test('AWS principals must pass a source identity, and may set it and tag the session, one statement per action', () => {
     const trust = trustOf(synthOne().out);
-    expect(trust.Statement).toEqual([{
-      Sid: 'AssumeWithSourceIdentity', Effect: 'Allow', Principal: { AWS: [ORCHESTRATOR] },
-      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
-      Condition: { StringLike: { 'sts:SourceIdentity': ['*'] } },
-    }]);
+    expect(trust.Statement).toEqual([
+      {
+        Sid: 'AssumeWithSourceIdentity', Effect: 'Allow', Principal: { AWS: [ORCHESTRATOR] }, Action: ['sts:AssumeRole'],
+        Condition: { StringLike: { 'sts:SourceIdentity': ['*'] } },
+      },
+      {
+        Sid: 'AssumeWithSourceIdentitySet', Effect: 'Allow', Principal: { AWS: [ORCHESTRATOR] }, Action: ['sts:SetSourceIdentity'],
+        Condition: { StringLike: { 'sts:SourceIdentity': ['*'] } },
+      },
+      {
+        Sid: 'AssumeWithSourceIdentityTags', Effect: 'Allow', Principal: { AWS: [ORCHESTRATOR] }, Action: ['sts:TagSession'],
+        Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['task-id', 'on-behalf-of', 'risk-level'] } },
+      },
+    ]);
   });
 
   test('a source identity pattern narrows who the agent may act for', () => {
@@ -117,8 +126,9 @@ describe('trust', () => {
   test('an IdP that sends the source-identity claim must send it', () => {
     const provider = `arn:aws:iam::${ACCOUNT}:oidc-provider/idp.example.com`;
     const trust = trustOf(synthOne({ delegation: { oidc: [{ providerArn: provider, subjects: ['agent-runtime'], audiences: ['aws'], sendsSourceIdentity: true }] } }).out);
-    expect(trust.Statement[0].Action).toEqual(['sts:AssumeRoleWithWebIdentity', 'sts:SetSourceIdentity', 'sts:TagSession']);
+    expect(trust.Statement.map((s: any) => s.Action)).toEqual([['sts:AssumeRoleWithWebIdentity'], ['sts:SetSourceIdentity'], ['sts:TagSession']]);
     expect(trust.Statement[0].Condition.StringLike['sts:SourceIdentity']).toEqual(['*']);
+    expect(trust.Statement[1].Condition).toEqual({ StringLike: { 'sts:SourceIdentity': ['*'] } });
   });
 });
 

@@ -203,14 +203,14 @@ describe('delegation', () => {
   });
   test('a trust policy over 2,048 characters is rejected', () => {
     const many = Array.from({ length: 40 }, (_, i) => `arn:aws:iam::111122223333:role/orchestrator-with-a-long-name-${i}`);
-    expect(synthError({ delegation: { awsPrincipals: many } })).toMatch(/delegation\.: the trust policy is \d+ characters as IAM counts them; IAM allows 2048/);
+    expect(synthError({ delegation: { awsPrincipals: many } })).toMatch(/agent "triage": delegation: the trust policy written on the role \(the declared principals\) is \d+ characters as IAM counts them; IAM allows 2048/);
   });
 });
 
 describe('tags', () => {
   test('more than 50 tags are rejected', () => {
     const tags = Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`team:tag-${i}`, 'x']));
-    expect(synthError({ tags })).toContain('agent "triage": tags: 53 tags (library tags included); IAM allows 50 per role. Remove 3 extra tags');
+    expect(synthError({ tags })).toContain('agent "triage": tags: 55 tags (library tags and 2 provider default_tags included); IAM allows 50 per role. Remove 5 extra tags');
   });
   test('an over-long tag key is rejected', () => {
     const key = 'k'.repeat(129);

@@ -1,0 +1,251 @@
+/**
+ * Every document the library writes means what AWS means: condition keys that apply to the
+ * actions they sit on, ANDed conditions that stay ANDed, set operators only on multivalued
+ * keys, resource types matched exactly, ARNs users do not know in full, policy variables.
+ * Semantics through the IAM simulator; bad input asserted by message.
+ */
+import { App, Testing } from 'cdktf';
+import { buildExampleApp } from '../bin/fleet';
+import { Grant, grantStatements } from '../lib/grant';
+import { applyContext } from '../lib/context';
+import { AwsLimits } from '../lib/limits';
+import { mergeStatements, policyDoc, policySize } from '../lib/policy';
+import { quarantinePolicy, revocationPolicy, revokerInlineReserve } from '../lib/revocation';
+import { MaturityStage } from '../lib/maturity';
+import { ACCOUNT, agentPolicies, AgentPolicies, agentProps, newStack, ORCHESTRATOR, resolveRefs, synthError } from './support/stacks';
+import { decide } from './support/simulator';
+
+const TABLE = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/tickets`;
+const BUCKET = 'arn:aws:s3:::corpus-bucket';
+
+/** The example fleet's stacks, synthesized and resolved, by environment. */
+function exampleAgents(environment: string): Record<string, AgentPolicies> {
+  const stack = buildExampleApp(Testing.app() as App).find((s) => s.environment === environment)!;
+  const tf = resolveRefs(JSON.parse(Testing.synth(stack, true)));
+  return Object.fromEntries(['support-triage', 'research', 'release'].map((a) => [a, agentPolicies(tf, `agent-${a}-${environment}`)]));
+}
+
+const callerMayAssume = [{ name: 'caller', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'], Resource: '*' }] } }];
+
+function assume(agent: AgentPolicies, caller: string, action: string, context: Record<string, string | string[]>) {
+  return decide({ principal: caller, action, resource: agent.roleArn, resourcePolicy: agent.trust, identityPolicies: callerMayAssume, context });
+}
+
+const TAGS = { 'aws:RequestTag/task-id': 't-42', 'aws:RequestTag/on-behalf-of': 'alice', 'aws:TagKeys': ['task-id', 'on-behalf-of'] };
+const WITH_IDENTITY = { 'sts:SourceIdentity': 'alice@example.com', ...TAGS };
+
+describe('1. trust: each condition key sits on an action it applies to', () => {
+  describe.each([
+    ['staging', MaturityStage.ENHANCED],
+    ['prod', MaturityStage.ADAPTIVE],
+  ])('%s (stage %s)', (environment) => {
+    let agents: Record<string, AgentPolicies>;
+    let caller: string;
+    beforeAll(() => {
+      agents = exampleAgents(environment);
+      // Stage 4 trusts the broker; stage 3 the declared orchestrator.
+      caller = agents['support-triage'].trust.Statement[0].Principal.AWS[0];
+    });
+
+    test('every declared caller may tag its per-task session with the required tags', async () => {
+      for (const a of Object.values(agents)) {
+        expect(await assume(a, caller, 'sts:TagSession', TAGS)).toBe('Allowed');
+      }
+    });
+    test('a session without the required tags, or with a tag key outside the allowed ones, cannot be tagged', async () => {
+      const a = agents['support-triage'];
+      expect(await assume(a, caller, 'sts:TagSession', { 'aws:RequestTag/task-id': 't-42', 'aws:TagKeys': ['task-id'] })).toBe('ImplicitlyDenied');
+      expect(await assume(a, caller, 'sts:TagSession', { ...TAGS, 'aws:RequestTag/admin': 'yes', 'aws:TagKeys': ['task-id', 'on-behalf-of', 'admin'] })).toBe('ImplicitlyDenied');
+    });
+    test('the caller may set the source identity, and may assume only with one and the tags', async () => {
+      const a = agents.research;
+      expect(await assume(a, caller, 'sts:SetSourceIdentity', { 'sts:SourceIdentity': 'alice@example.com' })).toBe('Allowed');
+      expect(await assume(a, caller, 'sts:AssumeRole', WITH_IDENTITY)).toBe('Allowed');
+      expect(await assume(a, caller, 'sts:AssumeRole', TAGS)).toBe('ImplicitlyDenied');
+      expect(await assume(a, caller, 'sts:AssumeRole', { 'sts:SourceIdentity': 'alice@example.com' })).toBe('ImplicitlyDenied');
+    });
+    test('no trust statement carries a key the service reference does not list for its actions', () => {
+      for (const a of Object.values(agents)) {
+        for (const s of a.trust.Statement) {
+          const keys = Object.values(s.Condition ?? {}).flatMap((k: any) => Object.keys(k));
+          if (s.Action.includes('sts:TagSession')) expect(keys).not.toContain('sts:SourceIdentity');
+          if (s.Action.includes('sts:SetSourceIdentity')) expect(keys.filter((k) => /^aws:(RequestTag|TagKeys)/.test(k))).toEqual([]);
+        }
+      }
+    });
+  });
+
+  test('at stage 2 the orchestrator may still tag sessions (known keys only) and set the source identity', async () => {
+    const a = exampleAgents('dev')['support-triage'];
+    expect(await assume(a, ORCHESTRATOR, 'sts:TagSession', TAGS)).toBe('Allowed');
+    expect(await assume(a, ORCHESTRATOR, 'sts:TagSession', { 'aws:RequestTag/admin': 'yes', 'aws:TagKeys': ['admin'] })).toBe('ImplicitlyDenied');
+    expect(await assume(a, ORCHESTRATOR, 'sts:SetSourceIdentity', { 'sts:SourceIdentity': 'alice@example.com' })).toBe('Allowed');
+    expect(await assume(a, ORCHESTRATOR, 'sts:AssumeRole', {})).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('1. grants: a condition key must apply to every action of its grant', () => {
+  test('dynamodb:LeadingKeys on s3:GetObject is rejected, naming the action and the key', () => {
+    const msg = synthError({ permissions: [Grant.allow({
+      actions: ['s3:GetObject'], resources: [`${BUCKET}/*`],
+      conditions: [{ test: 'ForAllValues:StringEquals', variable: 'dynamodb:LeadingKeys', values: ['alice'] }],
+    })] });
+    expect(msg).toContain('agent "triage": permissions[0].conditions[0]: condition key "dynamodb:LeadingKeys" does not apply to "s3:GetObject" (the AWS Service Authorization Reference lists it for neither the action nor its resource types), so the condition never restricts them. Use a key these actions support, or remove the condition');
+  });
+  test('s3:prefix on s3:GetObject is rejected (it applies to s3:ListBucket only)', () => {
+    const msg = synthError({ permissions: [Grant.allow({
+      actions: ['s3:GetObject'], resources: [`${BUCKET}/*`],
+      conditions: [{ test: 'StringLike', variable: 's3:prefix', values: ['reports/*'] }],
+    })] });
+    expect(msg).toContain('permissions[0].conditions[0]: condition key "s3:prefix" does not apply to "s3:GetObject" (the AWS Service Authorization Reference lists it for neither the action nor its resource types), so the grant never allows them');
+  });
+  test('a key that applies to some actions of a grant only is rejected with the actions to split out', () => {
+    const msg = synthError({ permissions: [Grant.allow({
+      actions: ['s3:ListBucket', 's3:GetObject'], resources: [BUCKET, `${BUCKET}/*`],
+      conditions: [{ test: 'StringLike', variable: 's3:prefix', values: ['reports/*'] }],
+    })] });
+    expect(msg).toContain('condition key "s3:prefix" does not apply to "s3:GetObject"');
+    expect(msg).toContain('Put those actions in a grant of their own without this condition');
+  });
+  test('keys the reference lists for the action, for its resource type, or globally are accepted', () => {
+    expect(synthError({ permissions: [
+      Grant.allow({ actions: ['s3:ListBucket'], resources: [BUCKET], conditions: [{ test: 'StringLike', variable: 's3:prefix', values: ['reports/*'] }] }),
+      Grant.allow({ actions: ['dynamodb:GetItem'], resources: [TABLE], conditions: [{ test: 'ForAllValues:StringEquals', variable: 'dynamodb:LeadingKeys', values: ['alice'] }] }),
+      Grant.allow({ actions: ['s3:GetObject'], resources: [`${BUCKET}/*`], conditions: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['true'] }] }),
+      Grant.allow({ actions: ['sqs:SendMessage'], resources: [`arn:aws:sqs:us-east-1:${ACCOUNT}:q`], conditions: [{ test: 'StringEquals', variable: 'aws:ResourceTag/team', values: ['support'] }] }),
+    ] })).toBe('');
+  });
+});
+
+describe('2. ANDed conditions stay ANDed', () => {
+  test('two conditions with one operator and key are rejected, with why, never merged into OR', () => {
+    const msg = synthError({ permissions: [Grant.allow({
+      actions: ['s3:ListBucket'], resources: [BUCKET],
+      conditions: [
+        { test: 'StringLike', variable: 's3:prefix', values: ['reports/*'] },
+        { test: 'StringLike', variable: 's3:prefix', values: ['*/2026/*'] },
+      ],
+    })] });
+    expect(msg).toContain('agent "triage": permissions[0].conditions[1]: repeats StringLike on "s3:prefix" (as conditions[0] does); IAM holds one value list per operator and key and reads it as OR, so the two conditions cannot both be required');
+  });
+  test('the same key under two operators stays two ANDed tests', () => {
+    const [st] = grantStatements([Grant.allow({
+      actions: ['s3:ListBucket'], resources: [BUCKET],
+      conditions: [
+        { test: 'StringLike', variable: 's3:prefix', values: ['reports/*'] },
+        { test: 'StringNotLike', variable: 's3:prefix', values: ['reports/secret/*'] },
+      ],
+    })]);
+    expect(st.Condition).toEqual({ StringLike: { 's3:prefix': ['reports/*'] }, StringNotLike: { 's3:prefix': ['reports/secret/*'] } });
+  });
+});
+
+describe('3. set operators only on multivalued keys', () => {
+  test.each([
+    ['ForAllValues:StringEquals', 'aws:SourceIp'],
+    ['ForAnyValue:StringLike', 'sts:SourceIdentity'],
+    ['ForAllValues:StringEquals', 'aws:RequestedRegion'],
+  ])('%s on single-valued %s is rejected', (test, variable) => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['dynamodb:GetItem'], resources: [TABLE], conditions: [{ test, variable, values: ['x'] }] })] });
+    expect(msg).toContain(`permissions[0].conditions[0]: ${test.split(':')[0]} on "${variable}", which holds one value: set operators are for multivalued keys (such as aws:TagKeys), and ForAllValues is true when the key is missing, opening the grant. Use "${test.split(':')[1]}"`);
+  });
+  test('set operators on multivalued keys are accepted', () => {
+    expect(synthError({ permissions: [Grant.allow({
+      actions: ['dynamodb:GetItem'], resources: [TABLE],
+      conditions: [{ test: 'ForAnyValue:StringEquals', variable: 'aws:CalledVia', values: ['athena.amazonaws.com'] }],
+    })] })).toBe('');
+  });
+});
+
+describe('4. resource types are matched exactly', () => {
+  test('s3:ListBucket on an object ARN is rejected (a bucket name is one segment)', () => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['s3:ListBucket'], resources: [`${BUCKET}/reports`] })] });
+    expect(msg).toContain(`permissions[0].resources: "${BUCKET}/reports" is not a resource of any action in this grant; expected for example`);
+    expect(msg).toContain('"arn:${Partition}:s3:::${BucketName}" (this ARN names resource type "s3:object", which these actions do not take)');
+  });
+  test('dynamodb:GetItem on an index ARN is rejected (an index is not a table)', () => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['dynamodb:GetItem'], resources: [`${TABLE}/index/by-owner`] })] });
+    expect(msg).toContain(`"${TABLE}/index/by-owner" is not a resource of any action in this grant; expected for example "arn:\${Partition}:dynamodb:\${Region}:\${Account}:table/\${TableName}" (this ARN names resource type "dynamodb:index"`);
+  });
+  test('object keys, role paths and log groups still span separators', () => {
+    expect(synthError({ permissions: [
+      Grant.allow({ actions: ['s3:GetObject'], resources: [`${BUCKET}/a/b/c.txt`] }),
+      Grant.allow({ actions: ['dynamodb:Query'], resources: [`${TABLE}/index/by-owner`] }),
+      Grant.allow({ actions: ['logs:PutLogEvents'], resources: [`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/agents/triage:log-stream:*`] }),
+    ] })).toBe('');
+  });
+});
+
+describe('6. policy variables and whole buckets', () => {
+  test('a policy variable in an ARN field is accepted and reaches IAM as written (escaped for Terraform)', () => {
+    const queue = `arn:aws:sqs:\${aws:RequestedRegion}:${ACCOUNT}:replies`;
+    expect(synthError({ permissions: [Grant.allow({ actions: ['sqs:SendMessage'], resources: [queue] })] })).toBe('');
+    const stack = newStack();
+    stack.addAgent(agentProps({ permissions: [Grant.allow({ actions: ['sqs:SendMessage'], resources: [queue] })] }));
+    const tf = JSON.parse(Testing.synth(stack, true));
+    const policy = Object.values(tf.resource.aws_iam_role_policy as Record<string, any>).find((p) => p.name === 'agent-grants').policy;
+    expect(JSON.parse(policy).Statement[0].Resource).toEqual([`arn:aws:sqs:$\${aws:RequestedRegion}:${ACCOUNT}:replies`]);
+  });
+  test('a policy variable in an object key still has to fit the action', () => {
+    expect(synthError({ permissions: [Grant.allow({ actions: ['s3:ListBucket'], resources: [`${BUCKET}/\${aws:username}`] })] }))
+      .toContain('is not a resource of any action in this grant');
+  });
+
+  test('readS3Prefix with an empty prefix reads and lists the whole bucket, never "bucket//*"', async () => {
+    for (const prefix of ['', '/']) {
+      const statements = grantStatements([Grant.readS3Prefix(BUCKET, prefix)]);
+      expect(JSON.stringify(statements)).not.toContain('//');
+      const policy = { Version: '2012-10-17', Statement: statements };
+      const ask = (action: string, resource: string, context: Record<string, string> = {}) => decide({
+        principal: `arn:aws:iam::${ACCOUNT}:role/agent`, action, resource, identityPolicies: [{ name: 'p', policy }], context,
+      });
+      expect(await ask('s3:GetObject', `${BUCKET}/reports/2026/q1.pdf`)).toBe('Allowed');
+      expect(await ask('s3:ListBucket', BUCKET, { 's3:prefix': 'reports/' })).toBe('Allowed');
+      expect(await ask('s3:ListBucket', BUCKET)).toBe('Allowed');
+    }
+    expect(synthError({ permissions: [Grant.readS3Prefix(BUCKET, '')] })).toBe('');
+  });
+});
+
+describe('13. NotAction', () => {
+  test('"!s3:DeleteObject" says NotAction is not supported instead of suggesting the action it negates', () => {
+    const msg = synthError({ permissions: [Grant.allow({ actions: ['!s3:DeleteObject'], resources: [`${BUCKET}/*`] })] });
+    expect(msg).toContain('agent "triage": permissions[0].actions: "!s3:DeleteObject" reads as NotAction ("every action except s3:DeleteObject"), which this library does not support');
+    expect(msg).not.toContain('did you mean');
+  });
+});
+
+describe('7. the inline budget leaves room for the stage-4 revoker', () => {
+  // One grant of n object prefixes of equal length: the document grows one ARN at a time.
+  const grantOf = (n: number) => Grant.allow({ actions: ['s3:GetObject'], resources: Array.from({ length: n }, (_, i) => `${BUCKET}/tenant-${String(i).padStart(4, '0')}/*`) });
+  const build = (stage: MaturityStage, n: number) => {
+    const stack = newStack({ stage, environment: 'prod' });
+    const agent = stack.addAgent(agentProps({
+      expiresAt: '2027-06-30', permissions: [grantOf(n)],
+      sessionPolicies: [{ name: 'read', permissions: [Grant.allow({ actions: ['s3:GetObject'], resources: [`${BUCKET}/tenant-0000/*`] })] }],
+    }));
+    const tf = JSON.parse(Testing.synth(stack, true));
+    return { agent, inline: Object.values(tf.resource.aws_iam_role_policy as Record<string, any>).map((p) => p.name as string) };
+  };
+
+  test('grants that fit inline today move to managed policies at stage 4, so the revoker\'s run-time policies always fit', () => {
+    const reserve = revokerInlineReserve();
+    expect(reserve).toBe(policySize(revocationPolicy('2026-12-31T23:59:59.999Z')) + policySize(quarantinePolicy()));
+    const guardrails = policySize(build(MaturityStage.ENHANCED, 1).agent._facts().policies.find((d) => d.Statement[0].Sid === 'DenyAfterExpiry')!);
+    // The grants as the agent writes them (merged, region context of stage 3+), for n prefixes.
+    const grantsSize = (n: number) => policySize(policyDoc(applyContext(mergeStatements(grantStatements([grantOf(n)])), { allowedRegions: ['us-east-1'] })));
+    let n = 1;
+    while (grantsSize(n + 1) + guardrails <= AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX) n++;
+    const total = grantsSize(n) + guardrails;
+    // Just under 10,240: inline without the reserve, over it with the reserve.
+    expect(total).toBeLessThanOrEqual(AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX);
+    expect(total + reserve).toBeGreaterThan(AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX);
+    // Stage 3 has no revoker: the grants stay inline.
+    expect(build(MaturityStage.ENHANCED, n).inline).toContain('agent-grants');
+    // Stage 4: they go to managed policies; what stays inline plus the revoker's two policies fits.
+    const adaptive = build(MaturityStage.ADAPTIVE, n);
+    expect(adaptive.inline).not.toContain('agent-grants');
+    expect(adaptive.agent.policyCount).toBeGreaterThan(0);
+    expect(guardrails + reserve).toBeLessThanOrEqual(AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX);
+  });
+});

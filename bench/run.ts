@@ -8,6 +8,9 @@
  * same for both apps). Peak RSS is the child's own getrusage maxRSS, reported
  * by the child (bench/report.ts), so nothing needs installing.
  *
+ * Then the revocation benchmark (bench/revocation.ts; --no-revocation skips it) and the tighten
+ * benchmark (bench/tighten.ts: one million CloudTrail records; --no-tighten skips it).
+ *
  * Target (at 1000 agents): library wall time <= 2x the plain app's, and
  * library peak RSS <= 300 MB. Misses are reported, the exit code stays 0.
  */
@@ -15,6 +18,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import { revocationBench } from './revocation';
+import { tightenBench } from './tighten';
 import * as path from 'path';
 import { RESULT_MARKER } from './report';
 
@@ -109,6 +113,7 @@ function fmt(x: number, digits: number): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const skipRevocation = args.includes('--no-revocation');
+  const skipTighten = args.includes('--no-tighten');
   const sizes = parseSizes(args.filter((a) => !a.startsWith('--')));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-iam-bench-'));
   const rows: Row[] = [];
@@ -176,6 +181,10 @@ async function main(): Promise<void> {
   if (!skipRevocation) {
     process.stderr.write('revocation benchmark against moto ...\n');
     lines.push('', await revocationBench());
+  }
+  if (!skipTighten) {
+    process.stderr.write('tighten benchmark (one million CloudTrail records) ...\n');
+    lines.push('', await tightenBench());
   }
   const text = lines.join('\n');
   process.stdout.write(`\n${text}\n\n${env}\n`);

@@ -5,11 +5,12 @@
  * control of stages 2..N.
  */
 import { Construct, IConstruct } from 'constructs';
-import { Lazy, LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformResource } from 'cdktf';
+import { DefaultTokenResolver, Lazy, LocalBackend, StringConcat, Tokenization, S3Backend, TerraformOutput, TerraformStack, TerraformResource } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
-import { AwsLimits } from '../lib/limits';
+import { AccountQuotaValues, ACCOUNT_QUOTAS, AwsLimits, checkAccountQuotas, quotaValue, QuotaUsage } from '../lib/limits';
+import { eventPatternSize } from '../lib/detections';
 import { AgentIamError, stackProblem } from '../lib/errors';
 import { ControlCatalog, MaturityStage } from '../lib/maturity';
 import { partitionOf, providerDefaultTags, validateEnvironment, validateRegion } from '../lib/naming';
@@ -17,6 +18,8 @@ import { boundaryPolicy } from '../lib/boundary';
 import { policyJson, policySize } from '../lib/policy';
 import { checkStage, StackFacts } from '../lib/stage-check';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { AgentAuditTrail } from './agent-audit-trail';
 import { AgentDetection } from './agent-detection';
 import { TokenAgeLimit } from './token-age-limit';
@@ -153,6 +156,13 @@ export interface AgentIamStackProps {
    * @default - local backend
    */
   readonly stateBackend?: StateBackendOptions;
+  /**
+   * Raised AWS account quotas, as granted to the account. The stack's roles, customer-managed
+   * policies, EventBridge rules, SSM parameters, alarms and Lambda resource policies are checked
+   * at synth against these (or AWS's defaults) and a stack over one fails, naming the quota.
+   * @default - AWS's default quotas (ACCOUNT_QUOTAS)
+   */
+  readonly quotas?: AccountQuotaValues;
 }
 
 /** A Terraform stack holding one environment's agent identities. */
@@ -173,6 +183,7 @@ export class AgentIamStack extends TerraformStack {
   public readonly permissionsBoundary: IamPolicy;
 
   private readonly agentList: AgentIdentity[] = [];
+  private quotas?: AccountQuotaValues;
   private readonly auditOptions: AuditOptions;
   private readonly tokenAge?: TokenAgeLimit;
   private readonly detection?: AgentDetection;
@@ -259,6 +270,7 @@ export class AgentIamStack extends TerraformStack {
           auditBucketName: this.auditTrail.bucket.bucket,
           auditKeyArn: this.auditTrail.key.arn,
           agents: [],
+          maxPatternSize: quotaValue(ACCOUNT_QUOTAS.find((q) => q.key === 'eventPatternSize')!, props.quotas),
           breakGlassRoleArns: props.stage >= MaturityStage.ADAPTIVE ? [...(props.adaptive?.breakGlassRoleArns ?? [])] : undefined,
         },
         deniedCallsThreshold: props.detection?.deniedCallsThreshold,
@@ -337,6 +349,7 @@ export class AgentIamStack extends TerraformStack {
       value: Lazy.anyValue({ produce: () => Object.fromEntries(this.agentList.map((a) => [a.agentName, a.roleArn])) }),
     });
 
+    this.quotas = props.quotas;
     this.node.addValidation({ validate: () => this.validateStack() });
   }
 
@@ -482,8 +495,57 @@ export class AgentIamStack extends TerraformStack {
     };
   }
 
+  /**
+   * What the stack adds against the account quotas, counted from the resources it declares
+   * (sizes as AWS counts them once Terraform resolves references).
+   * @internal
+   */
+  public _quotaUsage(): QuotaUsage {
+    let roles = 0, policies = 0, rules = 0, ssm = 0, alarms = 0;
+    let pattern = { count: 0, what: '' };
+    const permissions = new Map<string, number>();
+    for (const c of this.node.findAll()) {
+      if (!(c instanceof TerraformResource)) continue;
+      switch (c.terraformResourceType) {
+        case 'aws_iam_role': roles++; break;
+        case 'aws_iam_policy': policies++; break;
+        case 'aws_cloudwatch_metric_alarm': alarms++; break;
+        case 'aws_ssm_parameter':
+          if ((c as SsmParameter).tierInput !== 'Advanced') ssm++;
+          break;
+        case 'aws_cloudwatch_event_rule': {
+          const r = c as CloudwatchEventRule;
+          rules++;
+          const json = r.eventPatternInput;
+          if (typeof json === 'string' && json.startsWith('{')) {
+            const size = eventPatternSize(JSON.parse(json), { accountId: this.accountId });
+            if (size > pattern.count) pattern = { count: size, what: `rule ${r.nameInput ?? c.node.id}` };
+          }
+          break;
+        }
+        case 'aws_lambda_permission': {
+          const p = c as LambdaPermission;
+          const fn = String(resolveValue(this, p.functionNameInput));
+          permissions.set(fn, (permissions.get(fn) ?? LAMBDA_POLICY_ENVELOPE) + lambdaStatementSize(this, p));
+          break;
+        }
+        default:
+      }
+    }
+    const largest = [...permissions].sort((a, b) => b[1] - a[1])[0];
+    return {
+      iamRolesPerAccount: { count: roles, what: 'roles this stack declares (other roles in the account count too)' },
+      iamManagedPoliciesPerAccount: { count: policies, what: 'customer-managed policies this stack declares (others in the account count too)' },
+      eventBridgeRulesPerBus: { count: rules, what: 'rules this stack puts on the default bus' },
+      eventPatternSize: pattern,
+      lambdaResourcePolicySize: largest ? { count: largest[1], what: `resource policy of ${largest[0]}` } : { count: 0 },
+      ssmStandardParameters: { count: ssm, what: 'standard parameters this stack declares' },
+      cloudWatchAlarms: { count: alarms, what: 'alarms this stack declares' },
+    };
+  }
+
   private validateStack(): string[] {
-    const problems: string[] = [];
+    const problems: string[] = [...checkAccountQuotas(this.environment, this._quotaUsage(), this.quotas)];
     const seen = new Map<string, number>();
     for (const a of this.agentList) seen.set(a.agentName, (seen.get(a.agentName) ?? 0) + 1);
     for (const [name, n] of seen) {
@@ -499,4 +561,32 @@ export class AgentIamStack extends TerraformStack {
     }
     return problems;
   }
+}
+
+/** `{"Version":"2012-10-17","Id":"default","Statement":[]}`: what Lambda wraps around the statements. */
+const LAMBDA_POLICY_ENVELOPE = 52;
+
+/**
+ * The size of the statement Lambda stores for an `aws_lambda_permission` (compact JSON), with the
+ * function ARN at its longest (64-character name) and references counted as `eventPatternSize` does.
+ */
+function lambdaStatementSize(stack: TerraformStack, p: LambdaPermission): number {
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  const condition = p.sourceArnInput ? { ArnLike: { 'AWS:SourceArn': str(resolveValue(stack, p.sourceArnInput)) } } : undefined;
+  const statement = {
+    Sid: str(p.statementIdInput) || 'x'.repeat(36),
+    Effect: 'Allow',
+    Principal: { Service: str(p.principalInput) },
+    Action: str(p.actionInput),
+    Resource: `arn:aws:lambda:xx-xxxxxxxxx-1:000000000000:function:${'x'.repeat(64)}`,
+    ...(condition ? { Condition: condition } : {}),
+  };
+  // References to the account id resolve to 12 digits; others count generously.
+  const json = JSON.stringify(statement).replace(/\$\{data\.aws_caller_identity\.[^}]*\.account_id\}/g, '000000000000');
+  return eventPatternSize(JSON.parse(json), { accountId: '000000000000' }) + 1;
+}
+
+/** A value with its tokens resolved as Terraform will see them (`${aws_lambda_function.x.function_name}`). */
+function resolveValue(scope: TerraformStack, value: unknown): unknown {
+  return Tokenization.resolve(value, { scope, resolver: new DefaultTokenResolver(new StringConcat()) });
 }

@@ -47,3 +47,145 @@ export class AwsLimits {
    */
   public static readonly UNRESOLVED_TOKEN_ESTIMATE = 128;
 }
+
+/**
+ * An AWS quota on what one environment adds to an account, region, event bus or function: the
+ * counts a stack can stay within at synth. Defaults are AWS's for a new account (Service Quotas).
+ */
+export interface AccountQuota {
+  /** Key of the quota in `AccountQuotaValues` (where a raised value is declared). */
+  readonly key: string;
+  /** The quota's name as AWS documents it. */
+  readonly name: string;
+  /** The service that enforces it. */
+  readonly service: string;
+  /** What the quota counts over: `account`, `account and region`, `event bus`, `function`. */
+  readonly scope: string;
+  /** What is counted, plural (`roles`, `characters`, `bytes`). */
+  readonly unit: string;
+  /** AWS's default value. */
+  readonly defaultValue: number;
+  /** Whether a Service Quotas request (or support case) can raise it. */
+  readonly adjustable: boolean;
+  /** The highest value AWS grants on request, where documented. */
+  readonly maxValue?: number;
+  /** How to stay within it or raise it. */
+  readonly howToRaise: string;
+}
+
+/**
+ * Raised values of adjustable account quotas, as granted to the account (declare only what AWS
+ * granted: a value above the real quota passes synth and fails at apply).
+ */
+export interface AccountQuotaValues {
+  /**
+   * IAM roles per account (all roles in the account count, not only this stack's).
+   * @default 1000
+   */
+  readonly iamRolesPerAccount?: number;
+  /**
+   * Customer-managed IAM policies per account.
+   * @default 1500
+   */
+  readonly iamManagedPoliciesPerAccount?: number;
+  /**
+   * EventBridge rules per event bus (the default bus of the stack's region).
+   * @default 300
+   */
+  readonly eventBridgeRulesPerBus?: number;
+  /**
+   * EventBridge event pattern size, characters.
+   * @default 2048
+   */
+  readonly eventPatternSize?: number;
+  /**
+   * CloudWatch metric alarms per account and region.
+   * @default 10000
+   */
+  readonly cloudWatchAlarms?: number;
+}
+
+/** The account quotas checked at synth: one table, read by the stack's check, the README and the tests. */
+export const ACCOUNT_QUOTAS: readonly AccountQuota[] = [
+  {
+    key: 'iamRolesPerAccount', name: 'Roles per account', service: 'IAM', scope: 'account', unit: 'roles',
+    defaultValue: 1000, adjustable: true, maxValue: 5000,
+    howToRaise: 'request "Roles per account" (IAM, us-east-1) in Service Quotas',
+  },
+  {
+    key: 'iamManagedPoliciesPerAccount', name: 'Customer managed policies per account', service: 'IAM', scope: 'account', unit: 'customer-managed policies',
+    defaultValue: 1500, adjustable: true, maxValue: 5000,
+    howToRaise: 'request "Customer managed policies per account" (IAM, us-east-1) in Service Quotas',
+  },
+  {
+    key: 'eventBridgeRulesPerBus', name: 'Rules per event bus', service: 'EventBridge', scope: 'event bus', unit: 'rules',
+    defaultValue: 300, adjustable: true,
+    howToRaise: 'request "Maximum number of rules an event bus can have" (EventBridge) in Service Quotas for the stack\'s region',
+  },
+  {
+    key: 'eventPatternSize', name: 'Event pattern size', service: 'EventBridge', scope: 'rule', unit: 'characters',
+    defaultValue: 2048, adjustable: true, maxValue: 4096,
+    howToRaise: 'request "Event pattern size" (EventBridge) in Service Quotas for the stack\'s region (up to 4,096)',
+  },
+  {
+    key: 'lambdaResourcePolicySize', name: 'Function resource-based policy size', service: 'Lambda', scope: 'function', unit: 'bytes',
+    defaultValue: 20480, adjustable: false,
+    howToRaise: 'cannot be raised; grant invocations with fewer statements (one per source, with a source-ARN pattern)',
+  },
+  {
+    key: 'ssmStandardParameters', name: 'Standard parameters per account and region', service: 'Systems Manager', scope: 'account and region', unit: 'standard parameters',
+    defaultValue: 10000, adjustable: false,
+    howToRaise: 'cannot be raised; split the agents over environments (regions or accounts) or move parameters to the advanced tier',
+  },
+  {
+    key: 'cloudWatchAlarms', name: 'Metric alarms per account and region', service: 'CloudWatch', scope: 'account and region', unit: 'alarms',
+    defaultValue: 10000, adjustable: true,
+    howToRaise: 'request a higher alarm quota (CloudWatch) in Service Quotas for the stack\'s region',
+  },
+];
+
+/** What one stack adds against the account quotas, counted from the resources it declares. */
+export interface QuotaUsage {
+  /** Quota key -> the count (for sizes: the largest one) and where it comes from (for example a function's name). */
+  readonly [key: string]: { readonly count: number; readonly what?: string };
+}
+
+/** The quota in force: the declared raised value, else AWS's default. */
+export function quotaValue(q: AccountQuota, declared: AccountQuotaValues | undefined): number {
+  const raised = (declared as Record<string, number | undefined> | undefined)?.[q.key];
+  return raised ?? q.defaultValue;
+}
+
+/**
+ * Problems of a stack against the account quotas: each usage over the quota in force (naming the
+ * quota, the count and how to raise it), and each declared value AWS would not grant.
+ */
+export function checkAccountQuotas(stack: string, usage: QuotaUsage, declared?: AccountQuotaValues): string[] {
+  const problems: string[] = [];
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  for (const [key, value] of Object.entries(declared ?? {})) {
+    if (value === undefined) continue;
+    const q = ACCOUNT_QUOTAS.find((x) => x.key === key);
+    if (!q) {
+      problems.push(`stack "${stack}": quotas.${key}: is not a quota the library checks; known: ${ACCOUNT_QUOTAS.filter((x) => x.adjustable).map((x) => x.key).join(', ')}`);
+    } else if (!q.adjustable) {
+      problems.push(`stack "${stack}": quotas.${key}: "${q.name}" cannot be raised (${fmt(q.defaultValue)} ${q.unit}); remove it`);
+    } else if (!Number.isInteger(value) || value < q.defaultValue) {
+      problems.push(`stack "${stack}": quotas.${key}: ${value} is below AWS's default of ${fmt(q.defaultValue)} ${q.unit}; declare only a raised quota, or omit it`);
+    } else if (q.maxValue !== undefined && value > q.maxValue) {
+      problems.push(`stack "${stack}": quotas.${key}: ${fmt(value)} is above the ${fmt(q.maxValue)} ${q.unit} AWS grants for "${q.name}"`);
+    }
+  }
+  for (const q of ACCOUNT_QUOTAS) {
+    const u = usage[q.key];
+    if (!u) continue;
+    const limit = quotaValue(q, declared);
+    if (u.count <= limit) continue;
+    const raised = limit !== q.defaultValue ? ` (declared raised from AWS's default ${fmt(q.defaultValue)})` : ' (AWS\'s default)';
+    const fix = q.adjustable
+      ? `${q.howToRaise}${q.maxValue ? ` (up to ${fmt(q.maxValue)})` : ''}, then declare it: quotas: { ${q.key}: <granted value> }`
+      : q.howToRaise;
+    problems.push(`stack "${stack}": quota "${q.name}" (${q.service}, per ${q.scope}): ${u.what ? `${u.what}: ` : ''}${fmt(u.count)} ${q.unit}, over the quota of ${fmt(limit)}${raised}. Fix: ${fix}`);
+  }
+  return problems;
+}

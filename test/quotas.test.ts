@@ -1,0 +1,119 @@
+/**
+ * AWS account quotas, checked at synth from the resources a stack declares: one table beside
+ * AwsLimits, each quota with its default, whether it can be raised, and a declared raised value.
+ * A fleet of 1000 stage-4 agents stays within EventBridge's and Lambda's quotas; its roles need
+ * the raised IAM quota, and without it synth names the quota, the count and how to raise it.
+ */
+import { App, Testing } from 'cdktf';
+import { AgentIamStack } from '../constructs/agent-iam-stack';
+import { AgentIdentityProps } from '../constructs/agent-identity';
+import { Grant } from '../lib/grant';
+import { ACCOUNT_QUOTAS, AccountQuotaValues, checkAccountQuotas } from '../lib/limits';
+import { MaturityStage } from '../lib/maturity';
+import { ACCOUNT, ORCHESTRATOR, REGION } from './support/stacks';
+
+/** The fleet of the benchmark: 1000 agents, each with a table, a queue and a bucket prefix. */
+function fleet(n: number): AgentIdentityProps[] {
+  return Array.from({ length: n }, (_, i) => {
+    const id = String(i).padStart(4, '0');
+    return {
+      name: `agent-${id}`, owner: `team-${i % 25}@example.com`, purpose: `Fleet agent ${id}`, expiresAt: '2030-06-30',
+      delegation: { awsPrincipals: [ORCHESTRATOR] },
+      permissions: [
+        Grant.readDynamoItems(`arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/t-${id}`),
+        Grant.sendToQueue(`arn:aws:sqs:${REGION}:${ACCOUNT}:q-${id}`),
+        Grant.readS3Prefix(`arn:aws:s3:::bucket-${id}`, 'data'),
+      ],
+    };
+  });
+}
+
+function fleetStack(n: number, quotas?: AccountQuotaValues): AgentIamStack {
+  return new AgentIamStack(Testing.app() as App, 'fleet', {
+    environment: 'fleet', stage: MaturityStage.ADAPTIVE, region: REGION, agents: fleet(n), quotas,
+    adaptive: { deletionProtection: false }, audit: { forceDestroy: true },
+  });
+}
+
+describe('the quota table', () => {
+  test('every quota has a name, a service, a default, whether it can be raised and how', () => {
+    const keys = ACCOUNT_QUOTAS.map((q) => q.key);
+    expect(keys).toEqual(expect.arrayContaining(['iamRolesPerAccount', 'iamManagedPoliciesPerAccount', 'eventBridgeRulesPerBus',
+      'eventPatternSize', 'lambdaResourcePolicySize', 'ssmStandardParameters', 'cloudWatchAlarms']));
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const q of ACCOUNT_QUOTAS) {
+      expect(q.defaultValue).toBeGreaterThan(0);
+      expect(q.howToRaise.length).toBeGreaterThan(20);
+      if (q.maxValue !== undefined) expect(q.maxValue).toBeGreaterThan(q.defaultValue);
+    }
+  });
+
+  test('a usage over a quota names the quota, the count, the quota and how to raise it', () => {
+    expect(checkAccountQuotas('prod', { eventBridgeRulesPerBus: { count: 301, what: 'rules this stack puts on the default bus' } })).toEqual([
+      'stack "prod": quota "Rules per event bus" (EventBridge, per event bus): rules this stack puts on the default bus: 301 rules, over the quota of 300 (AWS\'s default). '
+      + 'Fix: request "Maximum number of rules an event bus can have" (EventBridge) in Service Quotas for the stack\'s region, then declare it: quotas: { eventBridgeRulesPerBus: <granted value> }',
+    ]);
+    expect(checkAccountQuotas('prod', { eventBridgeRulesPerBus: { count: 301 } }, { eventBridgeRulesPerBus: 500 })).toEqual([]);
+    expect(checkAccountQuotas('prod', { lambdaResourcePolicySize: { count: 20481, what: 'resource policy of revoker' } })[0])
+      .toMatch(/"Function resource-based policy size" \(Lambda, per function\): resource policy of revoker: 20,481 bytes, over the quota of 20,480 \(AWS's default\)\. Fix: cannot be raised/);
+  });
+
+  test('a declared value AWS would not grant is an error', () => {
+    expect(checkAccountQuotas('prod', {}, { iamRolesPerAccount: 800 })).toEqual([
+      'stack "prod": quotas.iamRolesPerAccount: 800 is below AWS\'s default of 1,000 roles; declare only a raised quota, or omit it']);
+    expect(checkAccountQuotas('prod', {}, { eventPatternSize: 8192 })).toEqual([
+      'stack "prod": quotas.eventPatternSize: 8,192 is above the 4,096 characters AWS grants for "Event pattern size"']);
+    expect(checkAccountQuotas('prod', {}, { lambdaResourcePolicySize: 40960 } as AccountQuotaValues)).toEqual([
+      'stack "prod": quotas.lambdaResourcePolicySize: "Function resource-based policy size" cannot be raised (20,480 bytes); remove it']);
+    expect(checkAccountQuotas('prod', {}, { rolesPerAccount: 2000 } as AccountQuotaValues)[0]).toMatch(/quotas\.rolesPerAccount: is not a quota the library checks; known: iamRolesPerAccount/);
+  });
+});
+
+describe('1000 stage-4 agents', () => {
+  test('fail synth at AWS\'s default roles quota, naming the quota, the count and how to raise it', () => {
+    const stack = fleetStack(1000);
+    expect(() => Testing.synth(stack, true)).toThrow(
+      /quota "Roles per account" \(IAM, per account\): roles this stack declares \(other roles in the account count too\): 1,00\d roles, over the quota of 1,000 \(AWS's default\)\. Fix: request "Roles per account" \(IAM, us-east-1\) in Service Quotas \(up to 5,000\), then declare it: quotas: \{ iamRolesPerAccount: <granted value> \}/);
+  });
+
+  describe('with the roles quota raised', () => {
+    let tf: any;
+    beforeAll(() => {
+      tf = JSON.parse(Testing.synth(fleetStack(1000, { iamRolesPerAccount: 5000 }), true));
+    });
+
+    test('at most 300 EventBridge rules (AWS\'s default per bus), each pattern within 2,048 characters', () => {
+      const rules = Object.values<any>(tf.resource.aws_cloudwatch_event_rule);
+      expect(rules.length).toBeLessThanOrEqual(300);
+      // Rules grow with distinct facts, not with agents: these agents share theirs.
+      expect(rules.length).toBeLessThan(40);
+      for (const r of rules.filter((x) => x.event_pattern)) {
+        expect(r.event_pattern.replace(/\$\{data\.aws_caller_identity\.current\.account_id\}/g, ACCOUNT).length).toBeLessThanOrEqual(2048);
+      }
+    });
+
+    test('each function\'s invoke permissions stay within Lambda\'s 20 KB resource policy', () => {
+      const byFunction = new Map<string, any[]>();
+      for (const p of Object.values<any>(tf.resource.aws_lambda_permission)) {
+        byFunction.set(p.function_name, [...(byFunction.get(p.function_name) ?? []), p]);
+      }
+      expect(byFunction.size).toBeGreaterThan(0);
+      for (const [fn, permissions] of byFunction) {
+        // The statements as Lambda stores them, the function ARN at its longest.
+        const statements = permissions.map((p) => ({
+          Sid: p.statement_id, Effect: 'Allow', Principal: { Service: p.principal }, Action: p.action,
+          Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${'f'.repeat(64)}`,
+          Condition: { ArnLike: { 'AWS:SourceArn': String(p.source_arn ?? '').replace(/\$\{[^}]*\}/g, ACCOUNT) } },
+        }));
+        const size = JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: statements }).length;
+        expect({ fn, size: size <= 20 * 1024 }).toEqual({ fn, size: true });
+        expect(permissions.length).toBeLessThanOrEqual(2);
+      }
+    });
+
+    test('at most 8 resources per agent', () => {
+      const total = Object.values<any>(tf.resource).reduce((n, byName) => n + Object.keys(byName).length, 0);
+      expect(total / 1000).toBeLessThanOrEqual(8);
+    });
+  });
+});

@@ -16,11 +16,13 @@ import { ACCOUNT, ORCHESTRATOR, REGION } from './support/stacks';
 function fleet(n: number): AgentIdentityProps[] {
   return Array.from({ length: n }, (_, i) => {
     const id = String(i).padStart(4, '0');
+    const table = Grant.readDynamoItems(`arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/t-${id}`);
     return {
       name: `agent-${id}`, owner: `team-${i % 25}@example.com`, purpose: `Fleet agent ${id}`, expiresAt: '2030-06-30',
       delegation: { awsPrincipals: [ORCHESTRATOR] },
+      sessionPolicies: [{ name: 'read-table', permissions: [table] }],
       permissions: [
-        Grant.readDynamoItems(`arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/t-${id}`),
+        table,
         Grant.sendToQueue(`arn:aws:sqs:${REGION}:${ACCOUNT}:q-${id}`),
         Grant.readS3Prefix(`arn:aws:s3:::bucket-${id}`, 'data'),
       ],

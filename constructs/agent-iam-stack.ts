@@ -5,7 +5,7 @@
  * control of stages 2..N.
  */
 import { Construct, IConstruct } from 'constructs';
-import { DefaultTokenResolver, Lazy, LocalBackend, StringConcat, Tokenization, S3Backend, TerraformOutput, TerraformStack, TerraformResource } from 'cdktf';
+import { Annotations, Aspects, DefaultTokenResolver, Lazy, LocalBackend, StringConcat, Tokenization, S3Backend, TerraformOutput, TerraformStack, TerraformResource } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
@@ -29,6 +29,10 @@ import { REVOKING_SEVERITIES } from '../lib/revocation';
 import { readOnlyVariant } from '../lib/broker';
 import { AgentIdentity, AgentIdentityProps } from './agent-identity';
 import { provideContext } from './agent-iam-context';
+import { IdentifierCheck } from './identifier-check';
+import { lazyLiteral, markLibraryOwned, TerraformLiterals } from './terraform-literals';
+import { dynamoDbDataEventTable, s3ObjectDataEventPrefix } from '../lib/data-events';
+import { DEFAULT_LAMBDA_RUNTIME, judgeLambdaRuntime, LAMBDA_RUNTIME_CONTEXT, TODAY_CONTEXT } from '../lib/lambda-runtime';
 
 /** Options of the environment's audit trail. */
 export interface AuditOptions {
@@ -163,6 +167,14 @@ export interface AgentIamStackProps {
    * @default - AWS's default quotas (ACCOUNT_QUOTAS)
    */
   readonly quotas?: AccountQuotaValues;
+  /**
+   * Lambda runtime of the library's functions (token age, revoker, risk
+   * scorer, broker). One of `LAMBDA_RUNTIMES` (`nodejs24.x`, `nodejs22.x`,
+   * `nodejs20.x`). Synth fails on a runtime AWS no longer lets you create
+   * functions on, and warns within 90 days of its deprecation.
+   * @default "nodejs24.x"
+   */
+  readonly lambdaRuntime?: string;
 }
 
 /** A Terraform stack holding one environment's agent identities. */
@@ -208,9 +220,15 @@ export class AgentIamStack extends TerraformStack {
       early.push(stackProblem(props.environment, 'stage',
         `stage ${props.stage} (${ControlCatalog.stageName(props.stage)}) is not built in this version of cdktf-agent-iam; built stages: ${ControlCatalog.BUILT_STAGES.map((s) => `${s} (${ControlCatalog.stageName(s)})`).join(', ')}`));
     }
+    const runtime = props.lambdaRuntime ?? DEFAULT_LAMBDA_RUNTIME;
+    const today = this.node.tryGetContext(TODAY_CONTEXT);
+    const runtimeVerdict = judgeLambdaRuntime(props.environment, runtime, today ? new Date(`${today}T00:00:00Z`) : new Date());
+    early.push(...runtimeVerdict.errors);
     if (early.length > 0) {
       throw new AgentIamError(early);
     }
+    for (const w of runtimeVerdict.warnings) Annotations.of(this).addWarning(`[agent-iam:lambdaRuntime] ${w}`);
+    this.node.setContext(LAMBDA_RUNTIME_CONTEXT, runtime);
     this.environment = props.environment;
     this.stage = props.stage;
     this.region = props.region;
@@ -251,7 +269,7 @@ export class AgentIamStack extends TerraformStack {
       name: `agent-boundary-${props.environment}`,
       path: `/agents/${props.environment}/`,
       description: `Permissions boundary of every agent role in ${props.environment}: caps IAM, audit, account and role-assumption actions`,
-      policy: Lazy.stringValue({ produce: () => policyJson(this.boundaryDocument()) }),
+      policy: lazyLiteral(() => policyJson(this.boundaryDocument())),
     });
 
     if (props.stage >= MaturityStage.ENHANCED) {
@@ -350,12 +368,17 @@ export class AgentIamStack extends TerraformStack {
     });
 
     this.quotas = props.quotas;
+    // Everything the library created so far (and each agent it adds) writes its strings as literals.
+    for (const child of this.node.children) markLibraryOwned(child);
+    Aspects.of(this).add(new TerraformLiterals());
+    Aspects.of(this).add(new IdentifierCheck(props.environment));
     this.node.addValidation({ validate: () => this.validateStack() });
   }
 
   /** Adds an agent to the environment. */
   public addAgent(props: AgentIdentityProps): AgentIdentity {
     const agent = new AgentIdentity(this, `agent-${props.name}`, props);
+    markLibraryOwned(agent);
     return agent;
   }
 
@@ -454,13 +477,13 @@ export class AgentIamStack extends TerraformStack {
     {
       for (const s of a._statements()) {
         for (const r of s.Resource ?? []) {
-          const s3 = /^arn:[a-z-]+:s3:::([^/*]+)\/([^*?]*)/.exec(r);
+          const s3 = s3ObjectDataEventPrefix(r);
           if (s3 && (s.Action ?? []).some((x) => x.startsWith('s3:'))) {
-            this.auditTrail.addS3DataEvents(`arn:${this.partition}:s3:::${s3[1]}/${s3[2]}`);
+            this.auditTrail.addS3DataEvents(s3);
           }
-          const ddb = /^(arn:[a-z-]+:dynamodb:[^:]+:[^:]+:table\/[^/*]+)$/.exec(r);
+          const ddb = dynamoDbDataEventTable(r);
           if (ddb && (s.Action ?? []).some((x) => x.startsWith('dynamodb:'))) {
-            this.auditTrail.addDynamoDbDataEvents(ddb[1]);
+            this.auditTrail.addDynamoDbDataEvents(ddb);
           }
         }
       }

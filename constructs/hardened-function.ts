@@ -16,6 +16,7 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { policyDoc, policyJson, Statement } from '../lib/policy';
 import { bundleLambda } from './lambda-bundle';
+import { DEFAULT_LAMBDA_RUNTIME, LAMBDA_RUNTIME_CONTEXT } from '../lib/lambda-runtime';
 
 /** @internal */
 export interface HardenedFunctionProps {
@@ -84,7 +85,7 @@ export class HardenedFunction extends Construct {
       functionName: name,
       description: props.description.slice(0, 256),
       role: this.role.arn,
-      runtime: 'nodejs20.x',
+      runtime: this.node.tryGetContext(LAMBDA_RUNTIME_CONTEXT) ?? DEFAULT_LAMBDA_RUNTIME,
       handler: 'index.handler',
       filename: asset.path,
       sourceCodeHash: bundle.sourceCodeHash,

@@ -7,7 +7,6 @@
  * duration its caller asked for.
  */
 import { Construct } from 'constructs';
-import { Lazy } from 'cdktf';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
@@ -16,6 +15,7 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { policyJson } from '../lib/policy';
 import { TOKEN_AGE_TICK_SECONDS, tokenAgePolicy, tokenAgePolicyName, TokenAgeTarget } from '../lib/token-age';
 import { HardenedFunction } from './hardened-function';
+import { lazyLiteral } from './terraform-literals';
 
 /** @internal */
 export interface TokenAgeLimitProps {
@@ -56,7 +56,7 @@ export class TokenAgeLimit extends Construct {
         Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:ListPolicyVersions', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
         Resource: [policyGlob],
       }],
-      environment: { POLICIES: Lazy.stringValue({ produce: () => JSON.stringify(this.targets()) }) },
+      environment: { POLICIES: lazyLiteral(() => JSON.stringify(this.targets())) },
     });
     const rule = new CloudwatchEventRule(this, 'schedule', {
       name: `agent-iam-${env}-token-age-tick`,
@@ -72,7 +72,7 @@ export class TokenAgeLimit extends Construct {
     new LambdaInvocation(this, 'first-tick', {
       functionName: this.handler.function.functionName,
       input: JSON.stringify({ source: 'agent-iam.deploy' }),
-      triggers: { policies: Lazy.stringValue({ produce: () => JSON.stringify(this.targets()) }), code: this.handler.sourceCodeHash },
+      triggers: { policies: lazyLiteral(() => JSON.stringify(this.targets())), code: this.handler.sourceCodeHash },
     });
   }
 

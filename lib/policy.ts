@@ -168,14 +168,14 @@ export function layoutPolicies(statements: Statement[], managedSlots: number, in
 }
 
 /**
- * A policy as the JSON string Terraform receives. Plain `JSON.stringify` (never
- * `jsonencode`, which scanners cannot read); IAM policy variables such as
- * `${aws:PrincipalTag/on-behalf-of}` are escaped as `$${...}` so Terraform
- * passes them through instead of interpolating them. cdktf tokens are left for
- * cdktf to resolve.
+ * A policy as the JSON string IAM reads. Plain `JSON.stringify` (never
+ * `jsonencode`, which scanners cannot read). IAM policy variables such as
+ * `${aws:PrincipalTag/on-behalf-of}` stay as IAM writes them: the stack's
+ * `TerraformLiterals` boundary escapes them for Terraform (`$${...}`), once.
+ * cdktf tokens are left for cdktf to resolve.
  */
 export function policyJson(doc: PolicyDoc): string {
-  return JSON.stringify(doc).replace(/\$\{(?!TfToken\[)/g, () => '$${');
+  return JSON.stringify(doc);
 }
 
 /** Splits a statement into statements of at most `capacity` characters, by resources, then by actions. */

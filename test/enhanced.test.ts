@@ -95,7 +95,7 @@ describe('the token-age Lambda', () => {
   test('is hardened: DLQ, reserved concurrency, tracing, encrypted environment, deterministic code hash', () => {
     expect(out).toHaveResourceWithProperties(LambdaFunction, {
       function_name: 'agent-iam-token-age-staging',
-      runtime: 'nodejs20.x',
+      runtime: 'nodejs24.x',
       handler: 'index.handler',
       reserved_concurrent_executions: 1,
       tracing_config: { mode: 'Active' },

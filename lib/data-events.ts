@@ -1,0 +1,28 @@
+/**
+ * Which resources the audit trail records data events for, derived from what
+ * agents are granted. CloudTrail's advanced event selectors match ARNs
+ * literally (`StartsWith`, `Equals`): they expand neither IAM wildcards nor IAM
+ * policy variables, so a prefix stops before the first of them
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html).
+ */
+
+/**
+ * The `resources.ARN` StartsWith value that covers the S3 objects a granted
+ * resource names, or undefined when it names no objects.
+ *
+ * @param resource a granted resource ARN (`arn:aws:s3:::bucket/reports/*`,
+ *   `arn:aws:s3:::bucket/home/${aws:PrincipalTag/on-behalf-of}/*`)
+ * @returns `arn:<partition>:s3:::bucket/reports/`, `arn:<partition>:s3:::bucket/home/`
+ */
+export function s3ObjectDataEventPrefix(resource: string): string | undefined {
+  const m = /^arn:([a-z-]+):s3:::([^/*?$]+)\/(.*)$/.exec(resource);
+  if (!m) return undefined;
+  const literal = /^[^*?$]*/.exec(m[3])![0];
+  return `arn:${m[1]}:s3:::${m[2]}/${literal}`;
+}
+
+/** The table ARN whose item-level events cover a granted DynamoDB resource, or undefined. */
+export function dynamoDbDataEventTable(resource: string): string | undefined {
+  const m = /^(arn:[a-z-]+:dynamodb:[^:*?$]+:[^:*?$]+:table\/[^/*?$]+)$/.exec(resource);
+  return m ? m[1] : undefined;
+}

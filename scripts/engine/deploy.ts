@@ -1,0 +1,216 @@
+/**
+ * `npm run test:deploy [-- <cdktf.out | stack folder>...]`: applies and then
+ * destroys every synthesized stack (default: dev, staging and prod under
+ * cdktf.out/stacks/) with the real hashicorp/aws provider against a moto
+ * server on a free loopback port, reads back from moto that every agent role
+ * exists with the boundary, trust policy, inline and managed policies the
+ * stack declares, and fails if apply or destroy fails or anything is left in
+ * state.
+ *
+ * Test-only settings (moto endpoints, test credentials, a local state file,
+ * the provider version pin, switched-off resources) live in an override file
+ * written beside a working copy of each stack, never in the synthesized stack.
+ *
+ * Switched-off resources: what moto cannot run here, each named with its
+ * reason in DEPLOY_SWITCHES and printed on every run.
+ */
+import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import * as fs from 'fs';
+import * as path from 'path';
+import { startMoto } from './moto-server';
+import {
+  acceptedRuntimes, describeProvider, engineWorkspace, EngineWorkspace, findProvider, mergeOverrides, ProviderChoice, runtimeOverrides,
+  synthesizedStacks, terraform, terraformVersion, workingCopy,
+} from './terraform';
+
+/** A resource type the deploy test switches off against moto, and why. */
+export interface DeploySwitch {
+  readonly resourceType: string;
+  readonly reason: string;
+}
+
+/**
+ * What moto cannot run on this machine. `aws_lambda_invocation` invokes a
+ * function at apply time; moto runs Lambda code only inside a Docker
+ * container, and no container engine is reachable here.
+ */
+export const DEPLOY_SWITCHES: readonly DeploySwitch[] = [
+  { resourceType: 'aws_lambda_invocation', reason: 'invokes a Lambda function at apply time; moto runs function code only in a Docker container, and no container engine runs here' },
+];
+
+/** Provider endpoints pointed at moto (every service the library's stacks use). */
+const SERVICES = ['cloudtrail', 'cloudwatch', 'cloudwatchlogs', 'dynamodb', 'events', 'guardduty', 'iam', 'kms', 'lambda', 's3', 'scheduler', 'sns', 'sqs', 'ssm', 'sts'];
+
+function motoOverride(endpoint: string, region: string, tf: any): Record<string, unknown> {
+  const endpoints = Object.fromEntries(SERVICES.map((s) => [s, endpoint]));
+  const off: Record<string, Record<string, { count: number }>> = {};
+  for (const sw of DEPLOY_SWITCHES) {
+    for (const name of Object.keys(tf.resource?.[sw.resourceType] ?? {})) {
+      off[sw.resourceType] = { ...(off[sw.resourceType] ?? {}), [name]: { count: 0 } };
+    }
+  }
+  return {
+    terraform: { backend: { local: { path: 'terraform.tfstate' } } },
+    provider: {
+      aws: {
+        region,
+        access_key: 'test',
+        secret_key: 'test',
+        skip_credentials_validation: true,
+        skip_requesting_account_id: true,
+        skip_metadata_api_check: true,
+        s3_use_path_style: true,
+        endpoints: [endpoints],
+      },
+    },
+    ...(Object.keys(off).length > 0 ? { resource: off } : {}),
+  };
+}
+
+interface StateResource { type: string; name: string; values: Record<string, any> }
+
+function stateResources(show: any): StateResource[] {
+  const out: StateResource[] = [];
+  const walk = (m: any) => {
+    for (const r of m?.resources ?? []) if (r.mode === 'managed') out.push(r);
+    for (const c of m?.child_modules ?? []) walk(c);
+  };
+  walk(show?.values?.root_module);
+  return out;
+}
+
+const canonical = (doc: string | undefined): string => {
+  if (!doc) return '';
+  const sort = (v: any): any => Array.isArray(v) ? v.map(sort).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
+    : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(Array.isArray(v[k]) || typeof v[k] !== 'string' ? v[k] : v[k])]))
+      : v;
+  const norm = (v: any): any => {
+    // IAM returns a one-element list as a string; compare as lists.
+    if (Array.isArray(v)) return v.map(norm);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, ['Action', 'NotAction', 'Resource', 'NotResource'].includes(k) && typeof x === 'string' ? [x] : norm(x)]));
+    return v;
+  };
+  return JSON.stringify(sort(norm(JSON.parse(decodeURIComponent(doc)))));
+};
+
+/** Reads the agent roles back from moto and compares them with what Terraform applied. */
+async function readBack(endpoint: string, region: string, resources: StateResource[]): Promise<string[]> {
+  const iam = new IAMClient({ endpoint, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const problems: string[] = [];
+  const roles = resources.filter((r) => r.type === 'aws_iam_role' && String(r.values.path ?? '').startsWith('/agents/'));
+  if (roles.length === 0) problems.push('no agent role (path /agents/...) in state');
+  for (const role of roles) {
+    const name: string = role.values.name;
+    let got;
+    try {
+      got = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role!;
+    } catch (e) {
+      problems.push(`role ${name}: not found in moto (${(e as Error).name})`);
+      continue;
+    }
+    if (got.PermissionsBoundary?.PermissionsBoundaryArn !== role.values.permissions_boundary) {
+      problems.push(`role ${name}: boundary ${got.PermissionsBoundary?.PermissionsBoundaryArn} instead of ${role.values.permissions_boundary}`);
+    }
+    if (canonical(got.AssumeRolePolicyDocument) !== canonical(role.values.assume_role_policy)) {
+      problems.push(`role ${name}: trust policy differs from the stack's`);
+    }
+    const declaredInline = resources.filter((r) => r.type === 'aws_iam_role_policy' && r.values.role === name);
+    const inline = (await iam.send(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames ?? [];
+    if ([...inline].sort().join(',') !== declaredInline.map((p) => p.values.name).sort().join(',')) {
+      problems.push(`role ${name}: inline policies [${inline.join(', ')}] instead of [${declaredInline.map((p) => p.values.name).join(', ')}]`);
+    }
+    for (const p of declaredInline) {
+      const doc = (await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: p.values.name }))).PolicyDocument;
+      if (canonical(doc) !== canonical(p.values.policy)) problems.push(`role ${name}: inline policy ${p.values.name} differs from the stack's`);
+    }
+    const declaredManaged = resources.filter((r) => r.type === 'aws_iam_role_policy_attachment' && r.values.role === name).map((r) => r.values.policy_arn).sort();
+    const attached = ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies ?? []).map((p) => p.PolicyArn!).sort();
+    if (attached.join(',') !== declaredManaged.join(',')) problems.push(`role ${name}: managed policies [${attached.join(', ')}] instead of [${declaredManaged.join(', ')}]`);
+  }
+  return problems;
+}
+
+async function deployOne(name: string, stackDir: string, p: ProviderChoice, ws: EngineWorkspace, accepted: string[] | undefined, endpoint: string): Promise<boolean> {
+  const tf = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
+  const region: string = ([] as any[]).concat(tf.provider?.aws ?? [])[0]?.region ?? 'us-east-1';
+  const work = path.join(ws.root, name);
+  const runtime = accepted ? runtimeOverrides(stackDir, accepted) : { override: {}, notes: [] };
+  workingCopy(stackDir, work, p, mergeOverrides(motoOverride(endpoint, region, tf), runtime.override));
+  for (const n of runtime.notes) process.stdout.write(`${name}: ${n}\n`);
+  for (const sw of DEPLOY_SWITCHES) {
+    const names = Object.keys(tf.resource?.[sw.resourceType] ?? {});
+    if (names.length > 0) process.stdout.write(`${name}: switched off (count = 0): ${names.map((n) => `${sw.resourceType}.${n}`).join(', ')}: ${sw.reason}\n`);
+  }
+  const total = Object.values(tf.resource ?? {}).reduce((n: number, byName: any) => n + Object.keys(byName).length, 0);
+  const fail = (step: string, run: { stdout: string; stderr: string }) => {
+    process.stdout.write(`${name}: ${step} FAILED:\n${run.stderr || run.stdout}\n`);
+  };
+  const init = await terraform(['init', '-input=false', '-no-color'], work, ws.env);
+  if (init.code !== 0) { fail('init', init); return false; }
+  const apply = await terraform(['apply', '-auto-approve', '-input=false', '-no-color', '-parallelism=10'], work, ws.env);
+  let ok = apply.code === 0;
+  if (!ok) fail('apply', apply);
+  const show = await terraform(['show', '-json', '-no-color'], work, ws.env);
+  const applied = show.code === 0 ? stateResources(JSON.parse(show.stdout)) : [];
+  process.stdout.write(`${name}: apply ${ok ? 'ok' : 'failed'}: ${applied.length} of ${total} resources in state in ${apply.seconds.toFixed(1)} s\n`);
+  if (ok) {
+    const problems = await readBack(endpoint, region, applied);
+    for (const pr of problems) process.stdout.write(`${name}: read-back: ${pr}\n`);
+    const roles = applied.filter((r) => r.type === 'aws_iam_role' && String(r.values.path ?? '').startsWith('/agents/')).length;
+    process.stdout.write(`${name}: read-back from moto: ${roles} agent roles, ${problems.length === 0 ? 'boundary, trust, inline and managed policies as declared' : `${problems.length} problem(s)`}\n`);
+    ok = problems.length === 0;
+  }
+  const destroy = await terraform(['destroy', '-auto-approve', '-input=false', '-no-color', '-parallelism=10'], work, ws.env);
+  if (destroy.code !== 0) { fail('destroy', destroy); ok = false; }
+  const list = await terraform(['state', 'list', '-no-color'], work, ws.env);
+  const left = list.stdout.split('\n').filter(Boolean);
+  process.stdout.write(`${name}: destroy ${destroy.code === 0 ? 'ok' : 'failed'} in ${destroy.seconds.toFixed(1)} s; ${left.length} resource(s) left in state${left.length ? `: ${left.join(', ')}` : ''}\n`);
+  return ok && left.length === 0;
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const inputs = args.length > 0 ? args : ['cdktf.out'];
+  const stacks = new Map<string, string>();
+  for (const input of inputs) {
+    const found = synthesizedStacks(path.resolve(input));
+    if (found.size === 0) {
+      process.stderr.write(`test:deploy: ${input} holds no cdk.tf.json (run \`npm start\` to synthesize the example stacks first)\n`);
+      return 2;
+    }
+    for (const [n, d] of found) stacks.set(n, d);
+  }
+  let provider: ProviderChoice;
+  try {
+    process.stdout.write(`terraform: ${terraformVersion()}\n`);
+    provider = await findProvider();
+  } catch (e) {
+    process.stderr.write(`test:deploy: ${(e as Error).message}\n`);
+    return 2;
+  }
+  for (const line of describeProvider(provider)) process.stdout.write(`${line}\n`);
+  for (const sw of DEPLOY_SWITCHES) process.stdout.write(`switch: ${sw.resourceType} is switched off against moto: ${sw.reason}\n`);
+  const ws = engineWorkspace(provider, 'deploy');
+  const accepted = provider.version === provider.targetVersion ? undefined : await acceptedRuntimes(provider, ws);
+  const moto = await startMoto();
+  process.stdout.write(`moto: ${moto.endpoint}\n`);
+  const started = Date.now();
+  let failed = 0;
+  try {
+    for (const [name, dir] of stacks) {
+      if (!(await deployOne(name, dir, provider, ws, accepted, moto.endpoint))) failed++;
+    }
+  } finally {
+    await moto.stop();
+    if (!process.env.AGENT_IAM_ENGINE_DIR) fs.rmSync(ws.root, { recursive: true, force: true });
+  }
+  process.stdout.write(`test:deploy: ${stacks.size - failed} of ${stacks.size} stack(s) applied, read back and destroyed in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  return failed === 0 ? 0 : 1;
+}
+
+if (require.main === module) {
+  main().then((code) => process.exit(code), (e) => {
+    process.stderr.write(`test:deploy: ${(e as Error).stack ?? e}\n`);
+    process.exit(2);
+  });
+}

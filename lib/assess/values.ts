@@ -1,16 +1,17 @@
 /**
  * Small readers of Terraform attribute values: objects, lists, single blocks, numbers, and
- * Terraform's `$${` escape. Pure.
+ * Terraform's `$${` and `%%{` escapes. Pure.
  */
+import { readTemplateString } from '../terraform-literal';
 
 /** Whether a value is a plain object (not null, not a list). */
 export function isObject(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Terraform escapes a literal `${` as `$${`; undo it in every string of a value. */
+/** Terraform escapes a literal `${` as `$${` and `%{` as `%%{`; undo it in every string of a value (lib/terraform-literal.ts). */
 export function unescapeInterpolation(v: any): any {
-  if (typeof v === 'string') return v.replace(/\$\$\{/g, '${');
+  if (typeof v === 'string') return readTemplateString(v);
   if (Array.isArray(v)) return v.map(unescapeInterpolation);
   if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unescapeInterpolation(x)]));
   return v;

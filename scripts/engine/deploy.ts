@@ -20,7 +20,7 @@ import * as path from 'path';
 import { startMoto } from './moto-server';
 import {
   acceptedRuntimes, describeProvider, engineWorkspace, EngineWorkspace, findProvider, mergeOverrides, ProviderChoice, runtimeOverrides,
-  synthesizedStacks, terraform, terraformVersion, workingCopy,
+  synthesizedStacks, terraform, terraformVersion, workingCopy, ENGINE_OVERRIDE_FILE,
 } from './terraform';
 
 /** A resource type the deploy test switches off against moto, and why. */
@@ -159,6 +159,17 @@ async function deployOne(name: string, stackDir: string, p: ProviderChoice, ws: 
     const roles = applied.filter((r) => r.type === 'aws_iam_role' && String(r.values.path ?? '').startsWith('/agents/')).length;
     process.stdout.write(`${name}: read-back from moto: ${roles} agent roles, ${problems.length === 0 ? 'boundary, trust, inline and managed policies as declared' : `${problems.length} problem(s)`}\n`);
     ok = problems.length === 0;
+  }
+  // Deletion protection holds against destroy, as it should: turn it off the way an operator must before tearing down.
+  const protectedTables = Object.entries<any>(tf.resource?.aws_dynamodb_table ?? {}).filter(([, t]) => t.deletion_protection_enabled === true).map(([n]) => n);
+  if (protectedTables.length > 0 && applied.length > 0) {
+    const overrideFile = path.join(work, ENGINE_OVERRIDE_FILE);
+    const current = fs.existsSync(overrideFile) ? JSON.parse(fs.readFileSync(overrideFile, 'utf8')) : {};
+    const off = { resource: { aws_dynamodb_table: Object.fromEntries(protectedTables.map((n) => [n, { deletion_protection_enabled: false }])) } };
+    fs.writeFileSync(overrideFile, `${JSON.stringify(mergeOverrides(current, off), null, 2)}\n`);
+    const unprotect = await terraform(['apply', '-auto-approve', '-input=false', '-no-color', '-parallelism=10'], work, ws.env);
+    process.stdout.write(`${name}: teardown: deletion protection turned off on ${protectedTables.length} table(s) before destroy (${unprotect.code === 0 ? 'ok' : 'FAILED'}, ${unprotect.seconds.toFixed(1)} s)\n`);
+    if (unprotect.code !== 0) { fail('teardown apply', unprotect); ok = false; }
   }
   const destroy = await terraform(['destroy', '-auto-approve', '-input=false', '-no-color', '-parallelism=10'], work, ws.env);
   if (destroy.code !== 0) { fail('destroy', destroy); ok = false; }

@@ -147,3 +147,96 @@ describe('the plan job refuses configurations that could reach past AWS with the
     expect(accepted(edited(edit))).toBe(false);
   });
 });
+
+describe('the review job\'s gate step, on a base that has no gate yet (first adoption of the gate itself)', () => {
+  const gateStep = jobs.review.steps.find((s: any) => s.id === 'gate');
+
+  /** Runs the step's script as GitHub does (bash -eo pipefail) in a checkout with no scripts/pr-gate. */
+  function runStep(labelled: boolean): { status: number | null; outputs: string; comment: string; summary: string } {
+    const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-iam-gate-step-'));
+    try {
+      const checkout = path.join(temp, 'base');
+      fs.mkdirSync(checkout);
+      const env = { ...process.env, RUNNER_TEMP: temp, GITHUB_OUTPUT: path.join(temp, 'output'), GITHUB_STEP_SUMMARY: path.join(temp, 'summary'), HEAD_SHA: 'abcdef0', FIRST_ADOPTION_ALLOWED: String(labelled) };
+      const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', gateStep.run], { cwd: checkout, env, encoding: 'utf8' });
+      const read = (f: string) => (fs.existsSync(path.join(temp, f)) ? fs.readFileSync(path.join(temp, f), 'utf8') : '');
+      return { status: r.status, outputs: read('output'), comment: read('comment.md'), summary: read('summary') };
+    } finally {
+      fs.rmSync(temp, { recursive: true, force: true });
+    }
+  }
+
+  test('fails closed (verdict 1) and the comment says nothing trusted judged the pull request', () => {
+    const r = runStep(false);
+    expect(r.status).toBe(0);
+    expect(r.outputs).toBe('verdict=1\n');
+    expect(r.comment.startsWith('<!-- agent-iam-review -->\n')).toBe(true);
+    expect(r.comment).toContain('no trusted code judged this pull request');
+    expect(r.comment).toContain('adds the `agent-iam:first-adoption` label');
+    expect(r.summary).toBe(r.comment);
+  });
+
+  test('passes (verdict 0) when a maintainer put the first-adoption label on the pull request', () => {
+    const r = runStep(true);
+    expect(r.outputs).toBe('verdict=0\n');
+    expect(r.comment).toContain('A maintainer allowed it with the `agent-iam:first-adoption` label');
+  });
+
+  test('the label is read from the event\'s labels, not from anything the head wrote', () => {
+    expect(gateStep.env.FIRST_ADOPTION_ALLOWED).toBe("${{ contains(github.event.pull_request.labels.*.name, 'agent-iam:first-adoption') }}");
+  });
+});
+
+describe('the comment job\'s script', () => {
+  const script: string = jobs.comment.steps.find((s: any) => String(s.uses).startsWith('actions/github-script@')).with.script;
+  const MARKER = '<!-- agent-iam-review -->';
+  // actions/github-script runs the script as the body of an async function of (require, github, context, ...).
+  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
+
+  async function post(body: string, existing: { id: number; user: { type: string }; body: string }[], headJob = 'success'): Promise<[string, any][]> {
+    const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-iam-comment-'));
+    const saved = { COMMENT_FILE: process.env.COMMENT_FILE, HEAD_JOB: process.env.HEAD_JOB };
+    const calls: [string, any][] = [];
+    try {
+      fs.writeFileSync(path.join(temp, 'comment.md'), body);
+      process.env.COMMENT_FILE = path.join(temp, 'comment.md');
+      process.env.HEAD_JOB = headJob;
+      const github = {
+        paginate: async () => existing,
+        rest: { issues: {
+          listComments: () => undefined,
+          updateComment: async (a: unknown) => { calls.push(['update', a]); },
+          createComment: async (a: unknown) => { calls.push(['create', a]); },
+        } },
+      };
+      const context = { repo: { owner: 'acme', repo: 'agents' }, payload: { pull_request: { number: 7 } }, serverUrl: 'https://github.com', runId: 42 };
+      await new AsyncFunction('require', 'github', 'context', script)(require, github, context);
+      return calls;
+    } finally {
+      for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+      fs.rmSync(temp, { recursive: true, force: true });
+    }
+  }
+
+  test('creates the comment once, then updates the bot\'s own comment in place', async () => {
+    const body = `${MARKER}\n### agent-iam diff\n`;
+    expect(await post(body, [])).toEqual([['create', { owner: 'acme', repo: 'agents', issue_number: 7, body }]]);
+    const existing = [
+      { id: 1, user: { type: 'User' }, body: `${MARKER}\nsomeone quoting the marker` },
+      { id: 2, user: { type: 'Bot' }, body: `${MARKER}\nthe previous review` },
+    ];
+    expect(await post(body, existing)).toEqual([['update', { owner: 'acme', repo: 'agents', comment_id: 2, body }]]);
+  });
+
+  test('refuses an artifact that is not an agent-iam comment', async () => {
+    await expect(post('all clear, merge away\n', [])).rejects.toThrow('not an agent-iam comment');
+  });
+
+  test('says when the head job failed, and truncates what GitHub would refuse', async () => {
+    const [[, failed]] = await post(`${MARKER}\nreport\n`, [], 'failure');
+    expect(failed.body).toContain('The head job (synthesis, terraform init and validate) ended: failure.');
+    const [[, long]] = await post(`${MARKER}\n${'x'.repeat(70000)}`, []);
+    expect(long.body.length).toBeLessThan(65536);
+    expect(long.body).toContain('_Truncated: the full report is in the [review job\'s summary](https://github.com/acme/agents/actions/runs/42)._');
+  });
+});

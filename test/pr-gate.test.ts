@@ -152,6 +152,15 @@ describe('first adoption: the base has no agent-iam CLI', () => {
   });
 });
 
+test('a CLI pinned in the workflow (--cli) judges even when the base has none', () => {
+  const bare = path.join(tmp, 'bare-pinned');
+  fs.mkdirSync(bare);
+  const r = runGate(['--trusted', bare, '--cli', path.join(base, 'bin', 'agent-iam-launcher.js'), '--base', baseOut, '--head', headOut]);
+  expect(r.code).toBe(1);
+  expect(r.comment).toContain('the pinned CLI');
+  expect(r.comment).toContain('**widens** added action: `sqs:SendMessage`');
+});
+
 test('a project that depends on the library is judged by its installed CLI; a "bin" that leaves the package is not trusted', () => {
   const app = path.join(tmp, 'user-app');
   const pkg = path.join(app, 'node_modules', 'cdktf-agent-iam');

@@ -64,6 +64,15 @@ function binOf(packageDir) {
   return { file, version: String(manifest.version || 'unknown') };
 }
 
+/** The version in the nearest package.json of cdktf-agent-iam above a file. */
+function versionAbove(file) {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const manifest = readJson(path.join(dir, 'package.json'));
+    if (manifest && manifest.name === PACKAGE) return String(manifest.version || 'unknown');
+    if (path.dirname(dir) === dir) return 'unknown version';
+  }
+}
+
 /**
  * The trusted CLI: `--cli` when given, else the one in the trusted checkout (see the header).
  * @returns {{ file: string, version: string, origin: string } | undefined}
@@ -72,7 +81,7 @@ function trustedCli(trusted, explicit) {
   if (explicit) {
     const file = path.resolve(explicit);
     if (!fs.existsSync(file)) throw new UsageError(`--cli ${explicit}: no such file`);
-    return { file, version: 'pinned', origin: `the pinned CLI ${explicit}` };
+    return { file, version: versionAbove(file), origin: `the pinned CLI ${explicit}` };
   }
   const dependency = binOf(path.join(trusted, 'node_modules', PACKAGE));
   if (dependency) return { ...dependency, origin: `the base's ${PACKAGE} dependency` };

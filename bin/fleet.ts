@@ -105,7 +105,7 @@ export function exampleAgents(env: FleetEnvironment): AgentIdentityProps[] {
       noExpiryReason: 'Read-only status reporter for the lifetime of the release pipeline - reviewed quarterly',
       delegation: { awsPrincipals: [orchestrator, `arn:aws:iam::${acct}:role/release-ci-runtime-${e}`] },
       permissions: [pipelineRead],
-      sessionPolicies: [{ name: 'report-status', permissions: [pipelineRead] }],
+      sessionPolicies: [{ name: 'report-status', permissions: [Grant.allow({ actions: ['codepipeline:GetPipelineState'], resources: [pipeline] })] }],
     },
   ];
 }

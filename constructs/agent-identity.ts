@@ -5,12 +5,13 @@
  * make it a first-class identity (owner, purpose, environment, stage).
  */
 import { Construct } from 'constructs';
+import { Annotations } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { AwsLimits } from '../lib/limits';
-import { agentProblem } from '../lib/errors';
+import { agentProblem, agentSubject } from '../lib/errors';
 import { ControlCatalog, MaturityStage } from '../lib/maturity';
 import { agentRoleName, agentRolePath, validateAgentName } from '../lib/naming';
 import { AgentDelegation, trustPolicy, validateDelegation, validateTrustSize } from '../lib/delegation';
@@ -19,7 +20,7 @@ import { Grant, grantStatements, validateGrants } from '../lib/grant';
 import { layoutPolicies, mergeStatements, policyDoc, PolicyDoc, policyJson, PolicyLayout, policySize, Statement } from '../lib/policy';
 import { validateTags } from '../lib/tags';
 import { AGENT_TAGS, AgentFacts } from '../lib/stage-check';
-import { AgentContext, applyContext, isIsoDate, validateContext } from '../lib/context';
+import { AgentContext, applyContext, isIsoDate, resourcesOutsideRegions, validateContext } from '../lib/context';
 import { SessionPolicyTemplate, sessionPolicyDocument, validateSessionPolicies } from '../lib/session-policy';
 import { tokenAgePolicy } from '../lib/token-age';
 import { findContext } from './agent-iam-context';
@@ -198,6 +199,10 @@ export class AgentIdentity extends Construct {
     const merged = mergeStatements(grantStatements(this.permissions));
     p.push(...validateSessionPolicies(name, props.sessionPolicies ?? [], merged));
     this.statements = applyContext(merged, this.effectiveContext);
+    for (const [arn, region, allowed] of resourcesOutsideRegions(this.statements)) {
+      Annotations.of(this).addWarning(`${agentSubject(name)}: permissions: "${arn}" is in ${region}, outside the agent's allowed regions (${allowed.join(', ')}); `
+        + `every call to it is denied by aws:RequestedRegion. Add "${region}" to context.allowedRegions, or grant the resource in an allowed region`);
+    }
     if (enhanced && props.expiresAt && props.expiresAt !== 'never' && isIsoDate(props.expiresAt)) {
       this.guardrails.push({
         Sid: 'DenyAfterExpiry', Effect: 'Deny', Action: ['*'], Resource: ['*'],

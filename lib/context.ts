@@ -81,8 +81,43 @@ export function applyContext(statements: Statement[], ctx: AgentContext): Statem
     for (const [op, keys] of Object.entries(extra)) {
       merged[op] = { ...(merged[op] ?? {}), ...keys };
     }
+    const routed = routedRegions(s);
+    if (routed.length > 0 && merged.StringEquals?.['aws:RequestedRegion']) {
+      merged.StringEquals = { ...merged.StringEquals, 'aws:RequestedRegion': [...new Set([...merged.StringEquals['aws:RequestedRegion'], ...routed])] };
+    }
     return { ...s, Condition: merged };
   });
+}
+
+/**
+ * Regions a statement's requests reach through a Bedrock cross-region inference profile: a
+ * statement that allows foundation models only through a named profile
+ * (`bedrock:InferenceProfileArn`) is requested in each destination region, where
+ * aws:RequestedRegion is that region. Empty for every other statement.
+ */
+export function routedRegions(s: Statement): string[] {
+  const viaProfile = Object.entries(s.Condition ?? {}).some(([op, keys]) => /^String(Equals|Like)$/.test(op) && Object.keys(keys).some((k) => k.toLowerCase() === 'bedrock:inferenceprofilearn'));
+  if (!viaProfile) return [];
+  return [...new Set((s.Resource ?? []).map((r) => r.split(':')[3]).filter((r): r is string => !!r && isKnownRegion(r)))];
+}
+
+/**
+ * Resources of the grants that sit in a region the agent may not call: with an
+ * aws:RequestedRegion condition on the statement, every request to them is denied. Returns
+ * `[resource, region, allowed regions]` triples.
+ */
+export function resourcesOutsideRegions(statements: Statement[]): [string, string, string[]][] {
+  const out: [string, string, string[]][] = [];
+  for (const s of statements) {
+    const allowed = s.Effect === 'Allow' ? s.Condition?.StringEquals?.['aws:RequestedRegion'] : undefined;
+    if (!allowed) continue;
+    for (const r of s.Resource ?? []) {
+      if (Token.isUnresolved(r)) continue;
+      const region = r.split(':')[3];
+      if (region && isKnownRegion(region) && !allowed.includes(region)) out.push([r, region, allowed]);
+    }
+  }
+  return out;
 }
 
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;

@@ -7,6 +7,7 @@
 import { Token } from 'cdktf';
 import { agentProblem } from './errors';
 import { ConditionBlock, Statement } from './policy';
+import { inferenceProfileRegions } from './regions';
 import {
   ActionInfo, actionResourceTypes, conditionKeyAppliesTo, conditionKeyExists, expandAction, isMultivaluedKey, resourceArnTemplates,
   resourceTypesOfArn, serviceExists, splitArn, suggestAction,
@@ -123,9 +124,28 @@ export class Grant {
     }]);
   }
 
-  /** Invoke one Bedrock model (foundation model, inference profile or provisioned model ARN). */
+  /**
+   * Invoke one Bedrock model (foundation model, inference profile or provisioned model ARN).
+   *
+   * A cross-region (system-defined) inference profile (`.../inference-profile/us.anthropic...`,
+   * `eu.`, `apac.`, `global.` ...) routes each request to the foundation model in one of its
+   * destination regions, and IAM checks that routed request too: the grant covers the profile,
+   * and the foundation model in each destination region only when called through this profile
+   * (`bedrock:InferenceProfileArn`). The agent's region context admits those regions for that
+   * statement only.
+   */
   public static invokeBedrockModel(modelArn: string): Grant {
-    return new Grant([{ actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'], resources: [modelArn] }]);
+    const actions = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+    const profile = crossRegionProfile(modelArn);
+    if (!profile) return new Grant([{ actions, resources: [modelArn] }]);
+    return new Grant([
+      { actions, resources: [modelArn] },
+      {
+        actions,
+        resources: profile.regions.map((r) => `arn:${profile.partition}:bedrock:${r}::foundation-model/${profile.model}`),
+        conditions: [{ test: 'StringEquals', variable: 'bedrock:InferenceProfileArn', values: [modelArn] }],
+      },
+    ]);
   }
 
   /**
@@ -156,6 +176,16 @@ export class Grant {
   private constructor(statements: GrantProps[]) {
     this.statements = statements;
   }
+}
+
+/** A cross-region inference profile ARN's partition, model id and destination regions, or undefined. */
+function crossRegionProfile(arn: string): { partition: string; model: string; regions: readonly string[] } | undefined {
+  if (Token.isUnresolved(arn)) return undefined;
+  const f = splitArn(arn);
+  if (f.length < 6 || f[2] !== 'bedrock' || !f[5].startsWith('inference-profile/')) return undefined;
+  const id = f[5].slice('inference-profile/'.length);
+  const regions = inferenceProfileRegions(id);
+  return regions ? { partition: f[1], model: id.slice(id.indexOf('.') + 1), regions } : undefined;
 }
 
 /** The IAM statements of a list of grants (not merged). Acknowledged wildcards get a marker Sid. */

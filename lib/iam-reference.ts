@@ -132,7 +132,8 @@ function loadService(service: string): ServiceData | null {
       name: a.name,
       accessLevel: a.accessLevel,
       description: a.description ?? '',
-      resourceTypes: (a.resourceTypes || []).map((r) => r.name).filter((n) => n !== ''),
+      // Lower case: the reference spells some names differently in actions and resource types ("Secret", "secret").
+      resourceTypes: (a.resourceTypes || []).map((r) => r.name.toLowerCase()).filter((n) => n !== ''),
       // The action's own keys plus the keys it lists for one of its resource types.
       conditionKeys: [...(a.conditionKeys || []), ...(a.resourceTypes || []).flatMap((r) => r.conditionKeys ?? [])],
     });
@@ -142,8 +143,8 @@ function loadService(service: string): ServiceData | null {
   const rtFile = path.join(dir, 'resourceTypes', `${key}.json`);
   if (fs.existsSync(rtFile)) {
     for (const [k, r] of Object.entries(readJson(rtFile) as Record<string, RawResourceType>)) {
-      resourceArns.set(k, r.arn);
-      resourceKeys.set(k, (r.conditionKeys ?? []).map(placeholderPattern));
+      resourceArns.set(k.toLowerCase(), r.arn);
+      resourceKeys.set(k.toLowerCase(), (r.conditionKeys ?? []).map(placeholderPattern));
     }
   }
   const conditionKeyPatterns: RegExp[] = [];

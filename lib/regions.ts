@@ -14,3 +14,27 @@ export const AWS_REGIONS: readonly string[] = [
 export function isKnownRegion(region: string): boolean {
   return AWS_REGIONS.includes(region);
 }
+
+/**
+ * Regions a Bedrock cross-region (system-defined) inference profile may route to, by the
+ * geography prefix of its id (`us.anthropic...`, `eu.`, `apac.`, `global.` ...). Each profile
+ * routes to some regions of its geography (see "Supported Regions and models for inference
+ * profiles" in the Amazon Bedrock user guide); the library admits every region of the
+ * geography, so a profile AWS extends keeps working.
+ */
+export const INFERENCE_PROFILE_GEOGRAPHIES: Readonly<Record<string, readonly string[]>> = {
+  'us': ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'],
+  'us-gov': ['us-gov-east-1', 'us-gov-west-1'],
+  'ca': ['ca-central-1', 'ca-west-1'],
+  'eu': AWS_REGIONS.filter((r) => r.startsWith('eu-') && !r.startsWith('eusc-')),
+  'apac': AWS_REGIONS.filter((r) => r.startsWith('ap-')),
+  'jp': ['ap-northeast-1', 'ap-northeast-3'],
+  'au': ['ap-southeast-2', 'ap-southeast-4'],
+  'global': AWS_REGIONS.filter((r) => !/^(cn-|us-gov-|eusc-)/.test(r)),
+};
+
+/** The destination regions of a cross-region inference profile id (`us.anthropic.claude...`), or undefined. */
+export function inferenceProfileRegions(profileId: string): readonly string[] | undefined {
+  const geo = /^([a-z-]+)\./.exec(profileId)?.[1];
+  return geo ? INFERENCE_PROFILE_GEOGRAPHIES[geo] : undefined;
+}

@@ -249,3 +249,57 @@ describe('7. the inline budget leaves room for the stage-4 revoker', () => {
     expect(guardrails + reserve).toBeLessThanOrEqual(AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX);
   });
 });
+
+describe('5. ARNs users do not know in full', () => {
+  const SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod/db-creds`;
+  const REAL_SECRET = `${SECRET}-a1B2c3`;
+  const askWith = (statements: any[], action: string, resource: string, context: Record<string, string> = {}) => decide({
+    principal: `arn:aws:iam::${ACCOUNT}:role/agent`, action, resource, context,
+    identityPolicies: [{ name: 'p', policy: { Version: '2012-10-17', Statement: statements } }],
+  });
+
+  test('a secret ARN without the 6-character suffix is granted as name-?????? and matches the real secret', async () => {
+    const statements = grantStatements([Grant.readSecret(SECRET)]);
+    expect(statements[0].Resource).toEqual([`${SECRET}-??????`]);
+    expect(await askWith(statements, 'secretsmanager:GetSecretValue', REAL_SECRET)).toBe('Allowed');
+    // A secret whose name only starts the same is not matched.
+    expect(await askWith(statements, 'secretsmanager:GetSecretValue', `${SECRET}-old-a1B2c3`)).toBe('ImplicitlyDenied');
+    // Without the pattern, the grant would match no secret at all.
+    expect(await askWith([{ ...statements[0], Resource: [SECRET] }], 'secretsmanager:GetSecretValue', REAL_SECRET)).toBe('ImplicitlyDenied');
+  });
+  test('a complete secret ARN is kept as written', () => {
+    expect(grantStatements([Grant.readSecret(REAL_SECRET)])[0].Resource).toEqual([REAL_SECRET]);
+    expect(synthError({ permissions: [Grant.readSecret(SECRET)] })).toBe('');
+  });
+
+  const PROFILE = `arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0`;
+  const model = (region: string) => `arn:aws:bedrock:${region}::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0`;
+
+  test('a cross-region inference profile grants the profile and the model in each destination region, through the profile only', async () => {
+    const stack = newStack({ stage: MaturityStage.ENHANCED, environment: 'staging' });
+    stack.addAgent(agentProps({ expiresAt: '2027-06-30', permissions: [Grant.invokeBedrockModel(PROFILE)] }));
+    const a = agentPolicies(resolveRefs(JSON.parse(Testing.synth(stack, true))), 'agent-triage-staging');
+    const ask = (resource: string, region: string, profile?: string) => decide({
+      principal: a.roleArn, action: 'bedrock:InvokeModel', resource, identityPolicies: a.identityPolicies, boundary: a.boundary,
+      context: { 'aws:RequestedRegion': region, ...(profile ? { 'bedrock:InferenceProfileArn': profile } : {}) },
+    });
+    expect(await ask(PROFILE, 'us-east-1')).toBe('Allowed');
+    // The routed request: the model in each destination region, while the region context admits it.
+    for (const r of ['us-east-1', 'us-east-2', 'us-west-2']) expect(`${r} ${await ask(model(r), r, PROFILE)}`).toBe(`${r} Allowed`);
+    // Not the model directly, not through another profile, not in another geography, and the profile itself only from the agent's region.
+    expect(await ask(model('us-west-2'), 'us-west-2')).toBe('ImplicitlyDenied');
+    expect(await ask(model('us-west-2'), 'us-west-2', PROFILE.replace('us.anthropic', 'us.meta'))).toBe('ImplicitlyDenied');
+    expect(await ask(model('eu-west-1'), 'eu-west-1', PROFILE)).toBe('ImplicitlyDenied');
+    expect(await ask(PROFILE, 'us-west-2')).toBe('ImplicitlyDenied');
+  });
+
+  test('a grant on a resource in a region the agent may not call is a synth warning at stage 3', () => {
+    const stack = newStack({ stage: MaturityStage.ENHANCED, environment: 'staging' });
+    stack.addAgent(agentProps({ expiresAt: '2027-06-30', permissions: [Grant.sendToQueue(`arn:aws:sqs:eu-west-1:${ACCOUNT}:replies`), Grant.invokeBedrockModel(PROFILE)] }));
+    Testing.synth(stack, true);
+    const warnings = stack.node.findAll().flatMap((c: any) => c.node.metadata.filter((m: any) => m.type === '@cdktf/warn').map((m: any) => String(m.data)));
+    expect(warnings).toEqual([
+      `agent "triage": permissions: "arn:aws:sqs:eu-west-1:${ACCOUNT}:replies" is in eu-west-1, outside the agent's allowed regions (us-east-1); every call to it is denied by aws:RequestedRegion. Add "eu-west-1" to context.allowedRegions, or grant the resource in an allowed region`,
+    ]);
+  });
+});

@@ -240,3 +240,50 @@ describe('the comment job\'s script', () => {
     expect(long.body).toContain('_Truncated: the full report is in the [review job\'s summary](https://github.com/acme/agents/actions/runs/42)._');
   });
 });
+
+describe('the head job\'s validate step', () => {
+  const validate = jobs.head.steps.find((s: any) => /validate/.test(s.name ?? ''));
+
+  /** Runs the step with a stand-in terraform that records its calls; returns them and the exit status. */
+  function runValidate(edit?: (stack: string, config: any) => void): { status: number | null; calls: string[]; stderr: string } {
+    const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-iam-validate-step-'));
+    try {
+      const app = new App({ outdir: path.join(temp, 'head.out') });
+      buildExampleApp(app);
+      app.synth();
+      if (edit) {
+        for (const stack of fs.readdirSync(path.join(temp, 'head.out', 'stacks'))) {
+          const file = path.join(temp, 'head.out', 'stacks', stack, 'cdk.tf.json');
+          const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+          edit(stack, config);
+          fs.writeFileSync(file, JSON.stringify(config));
+        }
+      }
+      const bin = path.join(temp, 'bin');
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(bin, 'terraform'), `#!/bin/sh\necho "$*" >> "${path.join(temp, 'calls')}"\n`, { mode: 0o755 });
+      const env = { ...process.env, RUNNER_TEMP: temp, PATH: `${bin}:${process.env.PATH}` };
+      const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', validate.run], { cwd: root, env, encoding: 'utf8' });
+      const calls = fs.existsSync(path.join(temp, 'calls')) ? fs.readFileSync(path.join(temp, 'calls'), 'utf8').trim().split('\n') : [];
+      return { status: r.status, calls: calls.map((c) => c.replace(temp, '$RUNNER_TEMP')), stderr: r.stderr.replace(temp, '$RUNNER_TEMP') };
+    } finally {
+      fs.rmSync(temp, { recursive: true, force: true });
+    }
+  }
+
+  test('initialises (without a backend) and validates every synthesized stack', () => {
+    const r = runValidate();
+    expect(r.status).toBe(0);
+    for (const stack of ['dev', 'prod', 'staging']) {
+      expect(r.calls).toContain(`-chdir=$RUNNER_TEMP/head.out/stacks/${stack}/ init -backend=false -input=false -no-color`);
+      expect(r.calls).toContain(`-chdir=$RUNNER_TEMP/head.out/stacks/${stack}/ validate -no-color`);
+    }
+  });
+
+  test('a stack pinning another AWS provider than the bindings target fails before any init', () => {
+    const r = runValidate((stack, c) => { if (stack === 'dev') c.terraform.required_providers.aws.version = '5.100.0'; });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('stacks/dev/ pins hashicorp/aws 5.100.0; the provider bindings target 6.25.0');
+    expect(r.calls).toEqual([]);
+  });
+});

@@ -138,7 +138,10 @@ export function buildExampleApp(app: App): AgentIamStack[] {
     stateBackend: backend,
     agents: exampleAgents(env),
     adaptive: env.stage === MaturityStage.ADAPTIVE
-      ? { breakGlassRoleArns: [`arn:aws:iam::${env.accountId}:role/agent-break-glass-${env.environment}`] }
+      ? {
+        breakGlassRoleArns: [`arn:aws:iam::${env.accountId}:role/agent-break-glass-${env.environment}`],
+        responderRoleArns: [`arn:aws:iam::${env.accountId}:role/security/incident-responder-${env.environment}`],
+      }
       : undefined,
   }));
 }

@@ -109,8 +109,9 @@ export class AgentDetection extends Construct {
   /** The patterns the environment deploys, for the agents registered so far. */
   public patterns(): DetectionPattern[] {
     if (this.plan) return this.plan;
+    // GuardDuty findings are opt-in; other optional rules deploy when their pattern exists (break-glass roles declared).
     return detectionPatterns({ ...this.props.context, agents: this.agents })
-      .filter((p) => !p.rule.optional || (p.rule.id === 'DET-3.11' && this.props.guardDutyFindings));
+      .filter((p) => p.rule.id !== 'DET-3.11' || this.props.guardDutyFindings);
   }
 
   /** Makes the rules (once): called by an aspect at synth, when every agent is registered. */

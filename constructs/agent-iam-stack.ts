@@ -5,7 +5,7 @@
  * control of stages 2..N.
  */
 import { Construct, IConstruct } from 'constructs';
-import { Annotations, Aspects, DefaultTokenResolver, Lazy, LocalBackend, StringConcat, Tokenization, S3Backend, TerraformOutput, TerraformStack, TerraformResource } from 'cdktf';
+import { Annotations, Aspects, DefaultTokenResolver, Lazy, LocalBackend, StringConcat, Tokenization, S3Backend, TerraformOutput, TerraformStack, TerraformResource, Token } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
@@ -100,6 +100,13 @@ export interface AdaptiveOptions {
    */
   readonly breakGlassRoleArns?: string[];
   /**
+   * Roles of the people who may loosen: restore a quarantined agent and approve an agent again at
+   * elevated risk. Required at stage 4. The ledger's and the risk table's resource policies deny
+   * item writes to every other principal (besides the library's own functions), so these roles are
+   * the only way to restore or approve. Role ARNs with their path, no wildcards.
+   */
+  readonly responderRoleArns?: string[];
+  /**
    * Deletion protection on the revocation ledger and the risk table.
    * @default true
    */
@@ -177,6 +184,25 @@ export interface AgentIamStackProps {
   readonly lambdaRuntime?: string;
 }
 
+/** Problems with `adaptive.responderRoleArns` of a stage-4 stack: required, role ARNs of the stack's partition, no wildcards. */
+function validateResponders(environment: string, region: string, arns: string[] | undefined): string[] {
+  const field = 'adaptive.responderRoleArns';
+  if (!arns || arns.length === 0) {
+    return [stackProblem(environment, field, 'is required at stage 4: name the roles of the people who may restore and approve agents '
+      + `(for example "arn:${partitionOf(region)}:iam::<account>:role/incident-responder"); the ledger's and risk table's resource policies deny item writes to everyone else`)];
+  }
+  const problems: string[] = [];
+  arns.forEach((a, i) => {
+    if (Token.isUnresolved(a)) return;
+    if (a.includes('*') || a.includes('?')) {
+      problems.push(stackProblem(environment, `${field}[${i}]`, `"${a}" has a wildcard; name each responder role exactly, since whoever matches may restore and approve agents`));
+    } else if (!new RegExp(`^arn:${partitionOf(region)}:iam::\\d{12}:role/(?:[\\x21-\\x7e]*/)?[\\w+=,.@-]{1,64}$`).test(a)) {
+      problems.push(stackProblem(environment, `${field}[${i}]`, `"${a}" is not an IAM role ARN of partition ${partitionOf(region)}; expected arn:${partitionOf(region)}:iam::<account>:role/<path>/<name> (aws:PrincipalArn of a role session is the role ARN with its path)`));
+    }
+  });
+  return problems;
+}
+
 /** A Terraform stack holding one environment's agent identities. */
 export class AgentIamStack extends TerraformStack {
   /** Environment name. */
@@ -224,6 +250,7 @@ export class AgentIamStack extends TerraformStack {
     const today = this.node.tryGetContext(TODAY_CONTEXT);
     const runtimeVerdict = judgeLambdaRuntime(props.environment, runtime, today ? new Date(`${today}T00:00:00Z`) : new Date());
     early.push(...runtimeVerdict.errors);
+    if (props.stage === MaturityStage.ADAPTIVE) early.push(...validateResponders(props.environment, props.region, props.adaptive?.responderRoleArns));
     if (early.length > 0) {
       throw new AgentIamError(early);
     }
@@ -319,6 +346,7 @@ export class AgentIamStack extends TerraformStack {
         keyArn: this.auditTrail.key.arn,
         topicArn: this.detection!.topic.arn,
         deletionProtection: props.adaptive?.deletionProtection,
+        responderRoleArns: props.adaptive?.responderRoleArns ?? [],
       });
       this.broker = new CredentialBroker(this, 'broker', {
         environment: props.environment,
@@ -330,6 +358,7 @@ export class AgentIamStack extends TerraformStack {
         revokerArn: this.revocation.revoker.function.arn,
         revokerName: this.revocation.revoker.function.functionName,
         deletionProtection: props.adaptive?.deletionProtection,
+        responderRoleArns: props.adaptive?.responderRoleArns ?? [],
       });
       this.brokerPrincipals = [this.broker.broker.role.arn, ...this.breakGlass];
       this.detection!.addLambdaTarget({ id: 'revoker', function: this.revocation.revoker.function, severities: [...REVOKING_SEVERITIES] });

@@ -7,7 +7,11 @@
  * agent again, or none (and revocation).
  */
 import { Construct } from 'constructs';
+import { DynamodbResourcePolicy } from '@cdktf/provider-aws/lib/dynamodb-resource-policy';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { guardedTablePolicy } from '../lib/table-guard';
+import { policyJson } from '../lib/policy';
+import { riskTableName } from '../lib/risk';
 import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { HardenedFunction } from './hardened-function';
 import { agentTable } from './agent-table';
@@ -24,6 +28,8 @@ export interface CredentialBrokerProps {
   readonly revokerName: string;
   /** @default true */
   readonly deletionProtection?: boolean;
+  /** Roles that may write approvals into the risk table (besides the risk Lambda). */
+  readonly responderRoleArns: string[];
 }
 
 /** @internal */
@@ -32,13 +38,15 @@ export class CredentialBroker extends Construct {
   public readonly risk: HardenedFunction;
   public readonly broker: HardenedFunction;
   public readonly url: LambdaFunctionUrl;
+  /** The risk table's resource policy (deny item writes but by the risk Lambda and the responders). */
+  public readonly riskTablePolicy: DynamodbResourcePolicy;
 
   constructor(scope: Construct, id: string, props: CredentialBrokerProps) {
     super(scope, id);
     const env = props.environment;
     const p = props.partition;
     // Event records (idempotency keys) expire after 7 days through DynamoDB TTL on `expiresAt`.
-    this.riskTable = agentTable(this, 'risk-table', `agent-iam-risk-${env}`, props.keyArn, props.deletionProtection ?? true, 'expiresAt');
+    this.riskTable = agentTable(this, 'risk-table', riskTableName(env), props.keyArn, props.deletionProtection ?? true, 'expiresAt');
     const common = { ENVIRONMENT: env, RISK_TABLE: this.riskTable.name, REVOKER_FUNCTION: props.revokerName };
     this.risk = new HardenedFunction(this, 'risk', {
       functionName: `agent-iam-risk-${env}`,
@@ -74,6 +82,11 @@ export class CredentialBroker extends Construct {
         { Sid: 'TriggerRevocation', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [props.revokerArn] },
       ],
       environment: common,
+    });
+    // Approvals loosen: only the responders (and the risk Lambda, for scores) write the risk table.
+    this.riskTablePolicy = new DynamodbResourcePolicy(this, 'risk-table-policy', {
+      resourceArn: this.riskTable.arn,
+      policy: policyJson(guardedTablePolicy(this.riskTable.arn, [this.risk.role.arn, ...props.responderRoleArns])),
     });
     // IAM-authenticated: callers sign with SigV4 and need lambda:InvokeFunctionUrl on this function.
     this.url = new LambdaFunctionUrl(this, 'url', { functionName: this.broker.function.functionName, authorizationType: 'AWS_IAM' });

@@ -7,9 +7,12 @@
  * trust policies, boundaries or attachments.
  */
 import { Construct } from 'constructs';
+import { DynamodbResourcePolicy } from '@cdktf/provider-aws/lib/dynamodb-resource-policy';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { guardedTablePolicy } from '../lib/table-guard';
+import { policyJson } from '../lib/policy';
 import { Statement } from '../lib/policy';
-import { REVOKER_FORBIDDEN_ACTIONS, revokerFunctionName } from '../lib/revocation';
+import { ledgerTableName, REVOKER_FORBIDDEN_ACTIONS, revokerFunctionName } from '../lib/revocation';
 import { RevocationFacts } from '../lib/stage-check';
 import { HardenedFunction } from './hardened-function';
 import { agentTable } from './agent-table';
@@ -23,6 +26,8 @@ export interface RevocationPathProps {
   readonly topicArn: string;
   /** @default true */
   readonly deletionProtection?: boolean;
+  /** Roles that may write restore requests into the ledger (besides the revoker). */
+  readonly responderRoleArns: string[];
 }
 
 /** @internal */
@@ -36,7 +41,7 @@ export class RevocationPath extends Construct {
     super(scope, id);
     const env = props.environment;
     this.environment = env;
-    this.ledger = agentTable(this, 'ledger', `agent-iam-revocations-${env}`, props.keyArn, props.deletionProtection ?? true);
+    this.ledger = agentTable(this, 'ledger', ledgerTableName(env), props.keyArn, props.deletionProtection ?? true);
     const agentRoles = `arn:${props.partition}:iam::${props.accountId}:role/agents/${env}/*`;
     const statements: Statement[] = [
       {
@@ -62,7 +67,15 @@ export class RevocationPath extends Construct {
       statements,
       environment: { ENVIRONMENT: env, LEDGER_TABLE: this.ledger.name, TOPIC_ARN: props.topicArn },
     });
+    // Only the revoker and the responders write the ledger: a restore request there is a responder's.
+    this.ledgerPolicy = new DynamodbResourcePolicy(this, 'ledger-policy', {
+      resourceArn: this.ledger.arn,
+      policy: policyJson(guardedTablePolicy(this.ledger.arn, [this.revoker.role.arn, ...props.responderRoleArns])),
+    });
   }
+
+  /** The ledger's resource policy (deny item writes but by the revoker and the responders). */
+  public readonly ledgerPolicy: DynamodbResourcePolicy;
 
   /**
    * Facts for the stage check, read from the resources as configured.

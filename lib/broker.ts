@@ -35,6 +35,12 @@ export interface BrokerDecisionInput {
   readonly approvedSince?: string;
   /** When the agent last moved up into a band above low (ISO 8601); absent while low. */
   readonly elevatedSince?: string;
+  /**
+   * When the latest detection was counted (ISO 8601). An approval covers one elevation episode:
+   * a detection after it needs a new approval.
+   * @default - elevatedSince only
+   */
+  readonly lastDetectionAt?: string;
   /** The agent's session TTL (its registry `sessionTtlSeconds`). */
   readonly ttlSeconds: number;
   /** The task's session-policy template. */
@@ -79,14 +85,18 @@ export function decide(input: BrokerDecisionInput): BrokerDecision {
         return withPolicy('issue-read-only', ELEVATED_SESSION_SECONDS, input.templateReadOnly,
           'risk elevated: short read-only session');
       }
-      if (isApprovedSinceElevated(input.approvedSince, input.elevatedSince)) {
+      if (isApprovedSinceElevated(input.approvedSince, input.elevatedSince, input.lastDetectionAt)) {
         return withPolicy('issue', ELEVATED_SESSION_SECONDS, input.templateFull,
-          `risk elevated: write access approved at ${input.approvedSince} (after the elevation at ${input.elevatedSince}); short session`);
+          `risk elevated: write access approved at ${input.approvedSince} (after the elevation at ${input.elevatedSince} and the latest detection); short session`);
       }
+      const predates = input.approvedSince && input.lastDetectionAt && Date.parse(input.approvedSince) <= Date.parse(input.lastDetectionAt)
+        && !(input.elevatedSince && Date.parse(input.approvedSince) <= Date.parse(input.elevatedSince))
+        ? `the last one, at ${input.approvedSince}, predates the detection at ${input.lastDetectionAt} (an approval covers one episode)`
+        : input.approvedSince ? `the last one, at ${input.approvedSince}, predates the elevation` : 'there is none';
       return {
         decision: 'refuse-reauth',
         reason: input.elevatedSince
-          ? `risk elevated since ${input.elevatedSince}: write access needs a new approval (npx agent-iam approve); ${input.approvedSince ? `the last one, at ${input.approvedSince}, predates the elevation` : 'there is none'}`
+          ? `risk elevated since ${input.elevatedSince}: write access needs a new approval (npx agent-iam approve); ${predates}`
           : 'risk elevated and the time of the elevation is unknown: write access needs a new approval (npx agent-iam approve)',
       };
     }
@@ -98,13 +108,22 @@ export function decide(input: BrokerDecisionInput): BrokerDecision {
   }
 }
 
-/** Whether an approval is newer than the elevation it answers. Without an elevation time no approval counts. */
-function isApprovedSinceElevated(approvedSince: string | undefined, elevatedSince: string | undefined): boolean {
+/**
+ * Whether an approval is newer than the elevation it answers and than every detection since (one
+ * approval covers one episode). Without an elevation time no approval counts.
+ */
+function isApprovedSinceElevated(approvedSince: string | undefined, elevatedSince: string | undefined, lastDetectionAt: string | undefined): boolean {
   if (!approvedSince || !elevatedSince) return false;
   const approved = Date.parse(approvedSince);
   const elevated = Date.parse(elevatedSince);
-  return Number.isFinite(approved) && Number.isFinite(elevated) && approved > elevated;
+  if (!Number.isFinite(approved) || !Number.isFinite(elevated) || approved <= elevated) return false;
+  if (lastDetectionAt === undefined) return true;
+  const last = Date.parse(lastDetectionAt);
+  return Number.isFinite(last) && approved > last;
 }
+
+/** How far in the future an approval may be dated (clock skew between the approver and the broker), ms. */
+export const APPROVAL_FUTURE_SKEW_MS = 60_000;
 
 function withPolicy(decision: 'issue' | 'issue-read-only', durationSeconds: number, sessionPolicy: PolicyDoc, reason: string): BrokerDecision {
   if (sessionPolicy.Statement.length === 0) {

@@ -90,5 +90,39 @@ export function revokerFunctionName(environment: string): string {
   return `agent-iam-revoker-${environment}`;
 }
 
-/** Ledger (DynamoDB) layout: partition key `agent`, sort key `sk`. */
-export const LEDGER_KEYS = { partition: 'agent', sort: 'sk', state: 'STATE', eventPrefix: 'EVENT#' };
+/** The revocation ledger's table name in an environment. */
+export function ledgerTableName(environment: string): string {
+  return `agent-iam-revocations-${environment}`;
+}
+
+/**
+ * Ledger (DynamoDB) layout: partition key `agent`, sort key `sk`: `STATE`, `EVENT#<id>` (the
+ * revoker's record of each request) and `RESTORE#<requestId>` (a responder's request to restore).
+ */
+export const LEDGER_KEYS = { partition: 'agent', sort: 'sk', state: 'STATE', eventPrefix: 'EVENT#', restorePrefix: 'RESTORE#' };
+
+/**
+ * A responder's request to restore an agent, written to the ledger by `agent-iam restore` before it
+ * invokes the revoker. The ledger's resource policy denies item writes to everyone but the revoker
+ * and the declared responders, so the item's existence is what proves a responder asked: the
+ * revoker restores only on such an item, never on a payload.
+ */
+export interface RestoreRequestItem {
+  readonly agent: string;
+  /** `RESTORE#<requestId>`. */
+  readonly sk: string;
+  readonly requestId: string;
+  /** The responder as IAM saw it (GetCallerIdentity of the writer). */
+  readonly requestedBy: string;
+  /** ISO 8601 UTC. */
+  readonly requestedAt: string;
+  readonly reason: string;
+}
+
+/** How long a restore request stays usable, seconds. */
+export const RESTORE_REQUEST_MAX_AGE_SECONDS = 900;
+
+/** The ledger item that asks the revoker to restore `agent`. */
+export function restoreRequestItem(agent: string, requestId: string, requestedBy: string, reason: string, now: Date): RestoreRequestItem {
+  return { agent, sk: `${LEDGER_KEYS.restorePrefix}${requestId}`, requestId, requestedBy, requestedAt: now.toISOString(), reason };
+}

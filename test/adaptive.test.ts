@@ -54,6 +54,61 @@ describe('credentials only through the broker', () => {
   });
 });
 
+describe('loosening needs a responder, enforced by the tables\' resource policies (simulated)', () => {
+  const RESPONDER = `arn:aws:iam::${ACCOUNT}:role/security/incident-responder-prod`;
+  const DEVELOPER = `arn:aws:iam::${ACCOUNT}:role/developer`;
+  const RISK_ROLE = `arn:aws:iam::${ACCOUNT}:role/agent-iam/agent-iam-risk-prod`;
+  const ALL_DYNAMODB = [{ name: 'dev', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] } }];
+  const table = (name: string) => `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${name}`;
+  const resourcePolicyOf = (name: string) => JSON.parse(Object.values(resolved.resource.aws_dynamodb_resource_policy as Record<string, any>)
+    .find((p) => p.resource_arn === table(name))!.policy);
+  // IAM sets aws:PrincipalArn to the role's ARN (with its path) for every session of the role.
+  const write = (principal: string, name: string, action = 'dynamodb:PutItem') => decide({
+    principal, action, resource: table(name), identityPolicies: ALL_DYNAMODB, resourcePolicy: resourcePolicyOf(name),
+    context: { 'aws:PrincipalArn': principal },
+  });
+
+  test.each(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert'])(
+    'a same-account developer role with dynamodb:* cannot %s an approval into the risk table or a restore request into the ledger', async (action) => {
+      expect(await write(DEVELOPER, 'agent-iam-risk-prod', action)).toBe('ExplicitlyDenied');
+      expect(await write(DEVELOPER, 'agent-iam-revocations-prod', action)).toBe('ExplicitlyDenied');
+    });
+
+  test('the broker (which only reads) and the agents cannot write either table', async () => {
+    for (const t of ['agent-iam-risk-prod', 'agent-iam-revocations-prod']) {
+      expect(await write(BROKER_ROLE, t)).toBe('ExplicitlyDenied');
+      expect(await write(agents.research.roleArn, t)).toBe('ExplicitlyDenied');
+    }
+  });
+
+  test('a responder writes approvals and restore requests; the risk Lambda writes scores; the revoker writes the ledger', async () => {
+    expect(await write(RESPONDER, 'agent-iam-risk-prod')).toBe('Allowed');
+    expect(await write(RESPONDER, 'agent-iam-revocations-prod')).toBe('Allowed');
+    expect(await write(RISK_ROLE, 'agent-iam-risk-prod')).toBe('Allowed');
+    expect(await write(REVOKER_ROLE, 'agent-iam-revocations-prod')).toBe('Allowed');
+    expect(await write(RISK_ROLE, 'agent-iam-revocations-prod')).toBe('ExplicitlyDenied');
+    expect(await write(REVOKER_ROLE, 'agent-iam-risk-prod')).toBe('ExplicitlyDenied');
+  });
+
+  test('reads stay with identity policies (the broker reads approvals)', async () => {
+    expect(await decide({
+      principal: BROKER_ROLE, action: 'dynamodb:Query', resource: table('agent-iam-risk-prod'), identityPolicies: ALL_DYNAMODB, resourcePolicy: resourcePolicyOf('agent-iam-risk-prod'),
+      context: { 'aws:PrincipalArn': BROKER_ROLE },
+    })).toBe('Allowed');
+  });
+});
+
+describe('people-only detections at stage 4', () => {
+  test('break-glass AssumeRole raises DET-3.15 (high) to people and the SIEM, never to the revoker or the risk scorer', () => {
+    const rules = tf.resource.aws_cloudwatch_event_rule as Record<string, any>;
+    const [key, rule] = Object.entries(rules).find(([, r]) => r.tags?.['agent-iam:detection'] === 'DET-3.15')!;
+    expect(rule.tags['agent-iam:severity']).toBe('high');
+    expect(JSON.parse(rule.event_pattern).detail.userIdentity.sessionContext.sessionIssuer.arn).toEqual([BREAK_GLASS]);
+    const targets = Object.values(tf.resource.aws_cloudwatch_event_target as Record<string, any>).filter((t) => t.rule.includes(`.${key}.`));
+    expect(targets.map((t) => t.target_id).sort()).toEqual(['people', 'siem']);
+  });
+});
+
 describe('the revocation path', () => {
   test('every high and critical detection reaches the revoker; every detection reaches the risk scorer; people-only ones reach neither', () => {
     const targets = Object.values(tf.resource.aws_cloudwatch_event_target as Record<string, any>);

@@ -127,6 +127,19 @@ describe('sessions', () => {
   });
 });
 
+describe('stage 4 responders', () => {
+  test('a stage-4 stack without responders is rejected: nobody could restore or approve, and the tables could not say who may', () => {
+    expect(errorOf(() => newStack({ stage: MaturityStage.ADAPTIVE })))
+      .toContain('stack "dev": adaptive.responderRoleArns: is required at stage 4: name the roles of the people who may restore and approve agents (for example "arn:aws:iam::<account>:role/incident-responder")');
+  });
+  test('a responder with a wildcard or that is not a role ARN is rejected', () => {
+    const msg = errorOf(() => newStack({ stage: MaturityStage.ADAPTIVE, adaptive: { responderRoleArns: ['arn:aws:iam::111122223333:role/*', 'alice@example.com', 'arn:aws:iam::111122223333:user/bob'] } }));
+    expect(msg).toContain('stack "dev": adaptive.responderRoleArns[0]: "arn:aws:iam::111122223333:role/*" has a wildcard');
+    expect(msg).toContain('adaptive.responderRoleArns[1]: "alice@example.com" is not an IAM role ARN of partition aws');
+    expect(msg).toContain('adaptive.responderRoleArns[2]: "arn:aws:iam::111122223333:user/bob" is not an IAM role ARN');
+  });
+});
+
 describe('delegation', () => {
   test('a delegation with no principal is rejected', () => {
     expect(synthError({ delegation: {} })).toContain('agent "triage": delegation.: declares no principal, so nobody could assume the agent');

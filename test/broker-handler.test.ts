@@ -160,7 +160,7 @@ async function motoApi(method: string, p: string): Promise<string> {
 }
 
 /** The risk item as the risk Lambda writes it; undefined removes it (a never-detected agent). */
-async function setRisk(score: number | undefined, updatedAt = NOW, elevatedSince = ELEVATED_AT): Promise<void> {
+async function setRisk(score: number | undefined, updatedAt = NOW, elevatedSince = ELEVATED_AT, lastDetectionAt = elevatedSince): Promise<void> {
   const key = { agent: AGENT, sk: RISK_KEYS.risk };
   if (score === undefined) {
     await ddb.send(new DeleteCommand({ TableName: TABLE, Key: key }));
@@ -169,7 +169,7 @@ async function setRisk(score: number | undefined, updatedAt = NOW, elevatedSince
   const band = score >= 40 ? 'high' : score >= 10 ? 'elevated' : 'low';
   await ddb.send(new PutCommand({
     TableName: TABLE,
-    Item: { ...key, score, updatedAt: updatedAt.toISOString(), band, ...(band === 'low' ? {} : { elevatedSince }), version: 1, recentEvents: [] },
+    Item: { ...key, score, updatedAt: updatedAt.toISOString(), lastDetectionAt, band, ...(band === 'low' ? {} : { elevatedSince }), version: 1, recentEvents: [] },
   }));
 }
 
@@ -321,6 +321,31 @@ describe('elevated risk: short read-only sessions; writes only after a new appro
   test('write access after a person approved the agent again: the full template for 900 s', async () => {
     await approve(new Date(Date.parse(ELEVATED_AT) - 60_000));
     await approve(new Date(Date.parse(ELEVATED_AT) + 60_000));
+    await expectIssued(await ask(), { decision: 'issue', duration: 900, policy: NOTES, band: 'elevated' });
+  });
+
+  test('an approval dated in the future (9999-12-31) does not unlock writes, and does not hide a real one', async () => {
+    await approve(new Date('9999-12-31T00:00:00.000Z'));
+    expect(bodyOf(await ask()).decision).toBe('refuse-reauth');
+    await expectNothingIssued();
+    await approve(new Date(Date.parse(ELEVATED_AT) + 60_000));
+    await expectIssued(await ask(), { decision: 'issue', duration: 900, policy: NOTES, band: 'elevated' });
+  });
+
+  test('an approval whose own approvedAt field lies about its time is read by its key\'s time', async () => {
+    const item = approvalItem(AGENT, 'arn:aws:iam::123456789012:role/security-lead', 'reviewed', new Date(Date.parse(ELEVATED_AT) - 60_000));
+    await ddb.send(new PutCommand({ TableName: TABLE, Item: { ...item, approvedAt: '2030-03-01T11:59:00.000Z' } }));
+    expect(bodyOf(await ask()).decision).toBe('refuse-reauth');
+  });
+
+  test('an approval covers one episode: a detection after it needs a new approval', async () => {
+    const approvedAt = Date.parse(ELEVATED_AT) + 60_000;
+    await approve(new Date(approvedAt));
+    await setRisk(28, NOW, ELEVATED_AT, new Date(approvedAt + 5 * 60_000).toISOString()); // still elevated, a new detection
+    const r = await ask();
+    expect(bodyOf(r)).toMatchObject({ decision: 'refuse-reauth', reason: expect.stringContaining('an approval covers one episode') });
+    await expectNothingIssued();
+    await approve(new Date(approvedAt + 10 * 60_000));
     await expectIssued(await ask(), { decision: 'issue', duration: 900, policy: NOTES, band: 'elevated' });
   });
 });

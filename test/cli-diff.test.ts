@@ -224,6 +224,7 @@ describe('stage 4 environments', () => {
     const app = new App({ outdir, skipValidation: true });
     new AgentIamStack(app, 'prod', {
       environment: 'prod', stage: MaturityStage.ADAPTIVE, region: 'us-east-1',
+      adaptive: { responderRoleArns: ['arn:aws:iam::111122223333:role/incident-responder'] },
       agents: [{ name: 'triage', owner: 'support@example.com', purpose: 'Triages tickets', expiresAt: '2030-01-01', delegation: { awsPrincipals: [ORCHESTRATOR] }, permissions: [Grant.readDynamoItems(TABLE)] }],
     });
     app.synth();

@@ -19,7 +19,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanComma
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { createRevokerClients, handler, normalizeTime, parseRequest, RejectedEvent, revoke, RevokerClients, RevokerConfig } from '../lambda/revoker/index';
-import { LEDGER_KEYS, QUARANTINE_POLICY_NAME, quarantinePolicy, REVOCATION_POLICY_NAME, revocationPolicy, RevocationResult } from '../lib/revocation';
+import { LEDGER_KEYS, QUARANTINE_POLICY_NAME, quarantinePolicy, restoreRequestItem, REVOCATION_POLICY_NAME, revocationPolicy, RevocationResult } from '../lib/revocation';
 import { FaultProxy, seededRandom, startFaultProxy } from './support/fault-proxy';
 import { createAgentTable, MotoServer, startMoto } from './support/moto';
 import { decide } from './support/simulator';
@@ -132,6 +132,11 @@ function detection(agent: string, eventTime: string, opts: { id?: string; ruleId
 const manual = (agent: string, action: 'revoke' | 'quarantine' | 'restore', requestId: string, time?: string) => ({
   kind: 'manual' as const, action, agent, requestId, reason: `${action} requested in incident INC-7`, actor: 'alice@example.com', ...(time ? { time } : {}),
 });
+
+/** A responder's restore request in the ledger (what `agent-iam restore` writes before it invokes the revoker). */
+async function responderAsks(agent: string, requestId: string, at: string, requestedBy = 'arn:aws:sts::123456789012:assumed-role/incident-responder/bob', reason = 'INC-7 closed, keys rotated'): Promise<void> {
+  await ddb.send(new PutCommand({ TableName: TABLE, Item: { ...restoreRequestItem(agent, requestId, requestedBy, reason, new Date(at)) } }));
+}
 
 const risk = (agent: string, eventId: string, time: string) => ({
   kind: 'risk' as const, agent, score: 55, band: 'high', eventId, time, reason: 'risk score above the high band',
@@ -373,8 +378,14 @@ describe('which role a detection names', () => {
   });
 
   test('an agent role assumed without a source identity or by an undeclared principal (DET-3.08/3.09): the role assumed', () => {
-    const r = parseRequest(cloudTrail({ userIdentity: orchestrator, eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', requestParameters: { roleArn: role('release') } }), ENV, NOW);
+    const r = parseRequest(cloudTrail({ userIdentity: orchestrator, eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', errorCode: undefined, requestParameters: { roleArn: role('release') } }), ENV, NOW);
     expect(r).toEqual(expect.objectContaining({ agent: 'release', roleName: 'agent-release-dev', claimedRoleArn: role('release') }));
+  });
+
+  test('a denied AssumeRole never names its target: a peer agent\'s attempt is the peer\'s, a non-agent\'s is nobody\'s', () => {
+    const attempt = (userIdentity: unknown) => cloudTrail({ userIdentity, eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', errorCode: 'AccessDenied', requestParameters: { roleArn: role('release') } });
+    expect(parseRequest(attempt(base.event.detail.userIdentity), ENV, NOW)).toEqual(expect.objectContaining({ agent: 'research' }));
+    expect(() => parseRequest(attempt(orchestrator), ENV, NOW)).toThrow(/agent-orchestrator-dev is not an agent role/);
   });
 
   test('a GuardDuty finding (DET-3.11): the access key\'s role, at the event time', () => {
@@ -525,9 +536,29 @@ describe('quarantine holds new sessions until a person restores the agent', () =
     expect(notificationsOf('warden').map((n) => n.message.outcome)).toEqual(['quarantined']);
   });
 
+  test('a restore without a responder\'s request in the ledger changes nothing, whatever the payload says', async () => {
+    const before = await everything(['warden']);
+    const forged = { ...manual('warden', 'restore', 'req-forged'), actor: 'arn:aws:iam::123456789012:role/incident-responder', reason: 'approved by security' };
+    await expect(revoke(clients, config, forged, NOW)).rejects.toThrow(/rejected event req-forged: restore of agent "warden" refused: no RESTORE#req-forged request in the ledger/);
+    expect(await everything(['warden'])).toEqual(before);
+    expect(await inlinePolicies('warden')).toEqual([REVOCATION_POLICY_NAME, QUARANTINE_POLICY_NAME]);
+  });
+
+  test('a responder\'s request of another agent, a stale one or one from the future does not restore', async () => {
+    await responderAsks('support-triage', 'req-other', iso(NOW.getTime()));
+    await responderAsks('warden', 'req-old', iso(NOW.getTime() - 16 * 60_000));
+    await responderAsks('warden', 'req-future', iso(NOW.getTime() + 60 * 60_000));
+    const before = await everything(['warden']);
+    await expect(revoke(clients, config, manual('warden', 'restore', 'req-other'), NOW)).rejects.toThrow(/no RESTORE#req-other request/);
+    await expect(revoke(clients, config, manual('warden', 'restore', 'req-old'), NOW)).rejects.toThrow(/older than 900 s/);
+    await expect(revoke(clients, config, manual('warden', 'restore', 'req-future'), NOW)).rejects.toThrow(/in the future/);
+    expect(await everything(['warden'])).toEqual(before);
+  });
+
   test('a restore dated before a newer quarantine does not lift it', async () => {
     const later = new Date(NOW.getTime() + 10 * 60_000);
     await revoke(clients, config, manual('warden', 'quarantine', 'req-q2'), later);
+    await responderAsks('warden', 'req-stale', iso(NOW.getTime() + 5 * 60_000));
     const stale = await revoke(clients, config, manual('warden', 'restore', 'req-stale', iso(NOW.getTime() + 5 * 60_000)), later);
     expect(stale).toEqual(expect.objectContaining({ outcome: 'unchanged', quarantined: true }));
     expect(await inlinePolicies('warden')).toEqual([REVOCATION_POLICY_NAME, QUARANTINE_POLICY_NAME]);
@@ -536,14 +567,16 @@ describe('quarantine holds new sessions until a person restores the agent', () =
   test('restore deletes the quarantine and keeps the revocation: old sessions stay dead, new ones work', async () => {
     const at = new Date(NOW.getTime() + 20 * 60_000);
     const revokedBefore = (await ledgerState('warden'))!.revokedBefore;
-    const result = await revoke(clients, config, { ...manual('warden', 'restore', 'req-restore'), actor: 'bob@example.com', reason: 'INC-7 closed, keys rotated' }, at);
+    await responderAsks('warden', 'req-restore', iso(at.getTime()));
+    // The payload's actor and reason are not trusted: the ledger records the responder's request.
+    const result = await revoke(clients, config, { ...manual('warden', 'restore', 'req-restore'), actor: 'someone else', reason: 'whatever' }, at);
     expect(result).toEqual({ agent: 'warden', action: 'restore', outcome: 'restored', revokedBefore, quarantined: false, eventId: 'req-restore' });
     expect(await inlinePolicies('warden')).toEqual([REVOCATION_POLICY_NAME]);
     expect(await session(Date.parse(revokedBefore) - 1_000)).toBe('ExplicitlyDenied');
     expect(await session(at.getTime() + 60_000)).toBe('Allowed');
     expect(await ledgerState('warden')).toEqual(expect.objectContaining({ quarantined: false, restoredBy: 'EVENT#req-restore', revokedBefore }));
     expect((await ledgerEvents('warden')).find((e) => e.eventId === 'req-restore')).toEqual(expect.objectContaining({
-      action: 'restore', actor: 'bob@example.com', reason: 'INC-7 closed, keys rotated', time: iso(at.getTime()), outcome: 'restored',
+      action: 'restore', actor: 'arn:aws:sts::123456789012:assumed-role/incident-responder/bob', reason: 'INC-7 closed, keys rotated', time: iso(at.getTime()), outcome: 'restored',
     }));
     expect(notificationsOf('warden').map((n) => n.message.outcome)).toEqual(['quarantined', 'revoked', 'restored']);
     // Delivered again, the restore changes nothing and quarantine does not come back.

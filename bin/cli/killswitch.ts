@@ -11,7 +11,8 @@ import { randomUUID } from 'crypto';
 import { Command } from 'commander';
 import { approvalItem } from '../../lib/broker';
 import { validateAgentName, validateEnvironment } from '../../lib/naming';
-import { RevocationAction, RevocationResult, revokerFunctionName } from '../../lib/revocation';
+import { ledgerTableName, restoreRequestItem, RevocationAction, RevocationResult, revokerFunctionName } from '../../lib/revocation';
+import { riskTableName } from '../../lib/risk';
 import { AwsPort, CliContext, CliError, ExitCode } from './context';
 
 function load<T>(module: string): T {
@@ -75,10 +76,16 @@ function registerAction(program: Command, ctx: CliContext, action: RevocationAct
   command(program, action, description).action(async (agent: string, opts: KillSwitchOptions) => {
     check(agent, opts);
     const aws = ctx.aws ?? sdkAwsPort(opts.region);
+    const actor = await aws.callerArn();
+    const now = new Date();
     const request = {
-      kind: 'manual', action, agent, reason: opts.reason.trim(), actor: await aws.callerArn(),
-      requestId: randomUUID(), time: new Date().toISOString(),
+      kind: 'manual', action, agent, reason: opts.reason.trim(), actor,
+      requestId: randomUUID(), time: now.toISOString(),
     };
+    if (action === 'restore') {
+      // Restore loosens: the revoker acts only on this ledger item, which only responders may write.
+      await aws.putItem(ledgerTableName(opts.env), { ...restoreRequestItem(agent, request.requestId, actor, request.reason, now) });
+    }
     const result = await aws.invoke(revokerFunctionName(opts.env), request) as RevocationResult;
     if (opts.format === 'json') {
       ctx.io.out(`${JSON.stringify(result, null, 2)}\n`);
@@ -101,7 +108,7 @@ export function registerKillSwitch(program: Command, ctx: CliContext): void {
       check(agent, opts);
       const aws = ctx.aws ?? sdkAwsPort(opts.region);
       const item = approvalItem(agent, await aws.callerArn(), opts.reason, new Date());
-      await aws.putItem(`agent-iam-risk-${opts.env}`, { ...item });
+      await aws.putItem(riskTableName(opts.env), { ...item });
       ctx.io.out(opts.format === 'json' ? `${JSON.stringify(item, null, 2)}\n` : `agent ${agent} (${opts.env}): approved by ${item.approver} at ${item.approvedAt}\n`);
       ctx.exitCode = ExitCode.OK;
     });

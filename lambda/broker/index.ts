@@ -30,7 +30,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { BrokerAccess, BrokerDecisionKind, decide, readOnlyVariant } from '../../lib/broker';
+import { APPROVAL_FUTURE_SKEW_MS, BrokerAccess, BrokerDecisionKind, decide, readOnlyVariant } from '../../lib/broker';
 import { AwsLimits } from '../../lib/limits';
 import { policyDoc, PolicyDoc } from '../../lib/policy';
 import { RevocationRequest } from '../../lib/revocation';
@@ -102,6 +102,8 @@ export interface CurrentRisk {
   readonly score: number;
   readonly band: RiskBand;
   readonly elevatedSince?: string;
+  /** When the latest detection was counted; an approval must be newer. */
+  readonly lastDetectionAt?: string;
   readonly approvedSince?: string;
 }
 
@@ -247,6 +249,7 @@ export async function broker(clients: BrokerClients, config: BrokerConfig, event
       access: request.access,
       approvedSince: risk.approvedSince,
       elevatedSince: risk.elevatedSince,
+      lastDetectionAt: risk.lastDetectionAt,
       ttlSeconds: entry.sessionTtlSeconds,
       templateFull,
       templateReadOnly,
@@ -354,17 +357,23 @@ async function readOnlyTemplate(clients: BrokerClients, templateParam: string, f
   return (await policyParameter(clients, `${templateParam}/read-only`)) ?? readOnlyVariant(full);
 }
 
-/** The agent's decayed score and band at `now`, when it was elevated, and its latest approval. */
+/**
+ * The agent's decayed score and band at `now`, when it was elevated, when the latest detection was
+ * counted, and its latest approval. Approvals are read by their sort key's time only, and only up
+ * to `now` (plus APPROVAL_FUTURE_SKEW_MS): an approval dated in the future neither counts nor hides
+ * the real ones behind it.
+ */
 export async function currentRisk(clients: BrokerClients, config: BrokerConfig, agent: string, now: Date): Promise<CurrentRisk> {
+  const latestAllowed = `${RISK_KEYS.approvalPrefix}${new Date(now.getTime() + APPROVAL_FUTURE_SKEW_MS).toISOString()}`;
   const [item, approval] = await Promise.all([
     clients.dynamodb.send(new GetCommand({
       TableName: config.riskTable, Key: { [RISK_KEYS.partition]: agent, [RISK_KEYS.sort]: RISK_KEYS.risk }, ConsistentRead: true,
     })),
     clients.dynamodb.send(new QueryCommand({
       TableName: config.riskTable,
-      KeyConditionExpression: '#p = :agent AND begins_with(#s, :prefix)',
+      KeyConditionExpression: '#p = :agent AND #s BETWEEN :prefix AND :latest',
       ExpressionAttributeNames: { '#p': RISK_KEYS.partition, '#s': RISK_KEYS.sort },
-      ExpressionAttributeValues: { ':agent': agent, ':prefix': RISK_KEYS.approvalPrefix },
+      ExpressionAttributeValues: { ':agent': agent, ':prefix': RISK_KEYS.approvalPrefix, ':latest': latestAllowed },
       ScanIndexForward: false,
       Limit: 1,
       ConsistentRead: true,
@@ -374,13 +383,15 @@ export async function currentRisk(clients: BrokerClients, config: BrokerConfig, 
   const score = r && typeof r.score === 'number' ? decayedScore(r.score, new Date(r.updatedAt), now) : 0;
   const band = riskBand(score);
   const latest = approval.Items?.[0];
-  const approvedSince = typeof latest?.approvedAt === 'string'
-    ? latest.approvedAt
-    : typeof latest?.[RISK_KEYS.sort] === 'string' ? (latest[RISK_KEYS.sort] as string).slice(RISK_KEYS.approvalPrefix.length) : undefined;
+  // The sort key's time, never the item's own `approvedAt` field (which a writer could set apart from it).
+  const keyed = typeof latest?.[RISK_KEYS.sort] === 'string' ? (latest[RISK_KEYS.sort] as string).slice(RISK_KEYS.approvalPrefix.length) : undefined;
+  const approvedSince = keyed && Number.isFinite(Date.parse(keyed)) && Date.parse(keyed) <= now.getTime() + APPROVAL_FUTURE_SKEW_MS ? keyed : undefined;
+  const lastDetectionAt = typeof r?.lastDetectionAt === 'string' ? r.lastDetectionAt : typeof r?.updatedAt === 'string' ? r.updatedAt : undefined;
   return {
     score,
     band,
     ...(band !== 'low' && typeof r?.elevatedSince === 'string' ? { elevatedSince: r.elevatedSince } : {}),
+    ...(band !== 'low' && lastDetectionAt ? { lastDetectionAt } : {}),
     ...(approvedSince ? { approvedSince } : {}),
   };
 }

@@ -47,6 +47,7 @@ import {
   RevocationAction,
   RevocationRequest,
   RevocationResult,
+  RESTORE_REQUEST_MAX_AGE_SECONDS,
   REVOKING_SEVERITIES,
 } from '../../lib/revocation';
 
@@ -377,6 +378,7 @@ export async function revoke(clients: RevokerClients, config: RevokerConfig, req
   let parsed: ParsedRequest | undefined;
   try {
     parsed = parseRequest(request, config.environment, now);
+    if (parsed.action === 'restore') parsed = await responderRestore(clients, config, parsed, now);
     const roleArn = await checkRole(clients, config, parsed);
     const { result, rounds, duplicate } = await apply(clients, config, parsed, roleArn, now);
     console.log(JSON.stringify({
@@ -396,6 +398,42 @@ export async function revoke(clients: RevokerClients, config: RevokerConfig, req
     }
     throw e;
   }
+}
+
+/**
+ * A restore loosens, so a payload cannot cause it: the revoker acts only on a `RESTORE#<requestId>`
+ * item in the ledger, which only responders can write (the ledger's resource policy denies item
+ * writes to everyone else but the revoker, whose own writes are `STATE` and `EVENT#...`). The
+ * request's time, actor and reason are the item's, never the payload's. Rejects (nothing written)
+ * when the item is missing, malformed, from the future or older than RESTORE_REQUEST_MAX_AGE_SECONDS.
+ */
+async function responderRestore(clients: RevokerClients, config: RevokerConfig, r: ParsedRequest, now: Date): Promise<ParsedRequest> {
+  const item = (await clients.ledger.send(new GetCommand({
+    TableName: config.ledgerTable, ConsistentRead: true,
+    Key: { [LEDGER_KEYS.partition]: r.agent, [LEDGER_KEYS.sort]: `${LEDGER_KEYS.restorePrefix}${r.eventId}` },
+  }))).Item;
+  if (!item) {
+    throw new RejectedEvent(r.eventId, `restore of agent "${r.agent}" refused: no ${LEDGER_KEYS.restorePrefix}${r.eventId} request in the ledger. `
+      + 'A restore needs a request written by a responder (npx agent-iam restore writes it; the ledger\'s resource policy lets only responders write)');
+  }
+  const at = typeof item.requestedAt === 'string' ? normalizeTime(item.requestedAt) : undefined;
+  if (!at || typeof item.requestedBy !== 'string' || item.requestedBy === '' || typeof item.reason !== 'string') {
+    throw new RejectedEvent(r.eventId, `restore of agent "${r.agent}" refused: the ledger's restore request lacks requestedAt, requestedBy or reason`);
+  }
+  const age = (now.getTime() - Date.parse(at)) / 1000;
+  if (age < -MAX_FUTURE_SKEW_SECONDS) {
+    throw new RejectedEvent(r.eventId, `restore of agent "${r.agent}" refused: the request is dated ${at}, in the future`);
+  }
+  if (age > RESTORE_REQUEST_MAX_AGE_SECONDS) {
+    // A redelivery of a restore already applied is answered from the ledger, whatever its age.
+    const applied = (await clients.ledger.send(new GetCommand({
+      TableName: config.ledgerTable, ConsistentRead: true, Key: { [LEDGER_KEYS.partition]: r.agent, [LEDGER_KEYS.sort]: r.eventKey },
+    }))).Item;
+    if (applied?.status !== 'applied') {
+      throw new RejectedEvent(r.eventId, `restore of agent "${r.agent}" refused: the request of ${at} is older than ${RESTORE_REQUEST_MAX_AGE_SECONDS} s; ask again`);
+    }
+  }
+  return { ...r, time: at, timeGiven: true, actor: item.requestedBy.slice(0, TEXT_MAX), reason: item.reason.slice(0, TEXT_MAX) || 'restore' };
 }
 
 /** Agent roles seen recently, per IAM client (one per container): bursts for one agent skip GetRole. */

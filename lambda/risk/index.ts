@@ -73,6 +73,8 @@ export interface RiskItem {
   readonly band: RiskBand;
   /** When the agent last moved up into a band above low (absent while low); approvals must be newer. */
   readonly elevatedSince?: string;
+  /** When the latest detection was counted; an approval covers one episode, so it must be newer too. */
+  readonly lastDetectionAt?: string;
   /** Optimistic-concurrency counter. */
   readonly version: number;
   readonly recentEvents: string[];
@@ -295,6 +297,7 @@ async function apply(clients: RiskClients, config: RiskConfig, agent: string, ev
       sk: RISK_KEYS.risk,
       score,
       updatedAt: atIso,
+      lastDetectionAt: atIso,
       band,
       ...(band === 'low' ? {} : { elevatedSince: movedUp ? atIso : (cur?.elevatedSince ?? atIso) }),
       version: (cur?.version ?? 0) + 1,

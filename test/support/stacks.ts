@@ -65,6 +65,7 @@ function plausibleArn(type: string, name: string, res: any): string {
     case 'aws_iam_role': return `arn:aws:iam::${ACCOUNT}:role${res?.path ?? '/'}${n}`;
     case 'aws_iam_policy': return `arn:aws:iam::${ACCOUNT}:policy${res?.path ?? '/'}${n}`;
     case 'aws_cloudwatch_log_group': return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${n}`;
+    case 'aws_dynamodb_table': return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${n}`;
     case 'aws_cloudtrail': return `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/${n}`;
     default: return `arn:aws:${type.replace(/^aws_/, '')}:${REGION}:${ACCOUNT}:${n}`;
   }

@@ -129,7 +129,7 @@ describe('sessions', () => {
 
 describe('stage 4 responders', () => {
   test('a stage-4 stack without responders is rejected: nobody could restore or approve, and the tables could not say who may', () => {
-    expect(errorOf(() => newStack({ stage: MaturityStage.ADAPTIVE })))
+    expect(errorOf(() => newStack({ stage: MaturityStage.ADAPTIVE, adaptive: {} })))
       .toContain('stack "dev": adaptive.responderRoleArns: is required at stage 4: name the roles of the people who may restore and approve agents (for example "arn:aws:iam::<account>:role/incident-responder")');
   });
   test('a responder with a wildcard or that is not a role ARN is rejected', () => {

@@ -33,7 +33,7 @@ function fleet(n: number): AgentIdentityProps[] {
 function fleetStack(n: number, quotas?: AccountQuotaValues): AgentIamStack {
   return new AgentIamStack(Testing.app() as App, 'fleet', {
     environment: 'fleet', stage: MaturityStage.ADAPTIVE, region: REGION, agents: fleet(n), quotas,
-    adaptive: { deletionProtection: false }, audit: { forceDestroy: true },
+    adaptive: { deletionProtection: false, responderRoleArns: [`arn:aws:iam::111122223333:role/incident-responder`] }, audit: { forceDestroy: true },
   });
 }
 

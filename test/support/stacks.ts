@@ -24,11 +24,15 @@ export function agentProps(overrides: Partial<AgentIdentityProps> = {}): AgentId
   } as AgentIdentityProps;
 }
 
-/** A stack in a fresh test app. */
+/** The responder role of stage-4 test stacks. */
+export const RESPONDER = `arn:aws:iam::${ACCOUNT}:role/security/incident-responder`;
+
+/** A stack in a fresh test app (stage 4 gets RESPONDER unless `adaptive` is given). */
 export function newStack(props: Partial<AgentIamStackProps> = {}): AgentIamStack {
   const app = Testing.app();
+  const adaptive = props.stage === MaturityStage.ADAPTIVE && !props.adaptive ? { responderRoleArns: [RESPONDER] } : props.adaptive;
   return new AgentIamStack(app as App, props.environment ?? 'dev', {
-    environment: 'dev', stage: MaturityStage.FOUNDATION, region: REGION, ...props,
+    environment: 'dev', stage: MaturityStage.FOUNDATION, region: REGION, ...props, adaptive,
   });
 }
 

@@ -221,6 +221,8 @@ export class AgentIamStack extends TerraformStack {
   public readonly permissionsBoundary: IamPolicy;
 
   private readonly agentList: AgentIdentity[] = [];
+  /** Problems with the stack's own props (environment, region), reported at synth with the rest. */
+  private readonly inputProblems: string[];
   private quotas?: AccountQuotaValues;
   private readonly auditOptions: AuditOptions;
   private readonly tokenAge?: TokenAgeLimit;
@@ -234,10 +236,13 @@ export class AgentIamStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: AgentIamStackProps) {
     super(scope, id);
-    const early = [
+    // A bad environment or region is reported with every other problem of the stack (synth
+    // validation), not thrown alone: construction goes on with the names as given.
+    this.inputProblems = [
       ...validateEnvironment(props.environment),
       ...validateRegion(props.environment, props.region),
     ];
+    const early: string[] = [];
     if (!Object.values(MaturityStage).includes(props.stage)) {
       early.push(stackProblem(props.environment, 'stage', `${props.stage} is not a maturity stage; use MaturityStage.FOUNDATION, ENHANCED or ADAPTIVE`));
     } else if (props.stage === MaturityStage.AD_HOC) {
@@ -406,7 +411,11 @@ export class AgentIamStack extends TerraformStack {
 
   /** Adds an agent to the environment. */
   public addAgent(props: AgentIdentityProps): AgentIdentity {
-    const agent = new AgentIdentity(this, `agent-${props.name}`, props);
+    // A second agent of one name gets its own construct id, so that synth reports the duplicate
+    // with every other problem instead of constructs throwing on the id.
+    let id = `agent-${props?.name}`;
+    for (let n = 2; this.node.tryFindChild(id); n++) id = `agent-${props?.name}-duplicate-${n}`;
+    const agent = new AgentIdentity(this, id, props);
     markLibraryOwned(agent);
     return agent;
   }
@@ -597,7 +606,7 @@ export class AgentIamStack extends TerraformStack {
   }
 
   private validateStack(): string[] {
-    const problems: string[] = [...checkAccountQuotas(this.environment, this._quotaUsage(), this.quotas)];
+    const problems: string[] = [...this.inputProblems, ...checkAccountQuotas(this.environment, this._quotaUsage(), this.quotas)];
     const seen = new Map<string, number>();
     for (const a of this.agentList) seen.set(a.agentName, (seen.get(a.agentName) ?? 0) + 1);
     for (const [name, n] of seen) {

@@ -20,7 +20,7 @@ import { Grant, grantStatements, validateGrants } from '../lib/grant';
 import { layoutPolicies, mergeStatements, policyDoc, PolicyDoc, policyJson, PolicyLayout, policySize, Statement } from '../lib/policy';
 import { validateTags } from '../lib/tags';
 import { AGENT_TAGS, AgentFacts } from '../lib/stage-check';
-import { AgentContext, applyContext, isIsoDate, resourcesOutsideRegions, validateContext } from '../lib/context';
+import { AgentContext, applyContext, isIsoDate, isoDateProblem, resourcesOutsideRegions, validateContext } from '../lib/context';
 import { SessionPolicyTemplate, sessionPolicyDocument, validateSessionPolicies } from '../lib/session-policy';
 import { tokenAgePolicy } from '../lib/token-age';
 import { findContext } from './agent-iam-context';
@@ -164,7 +164,7 @@ export class AgentIdentity extends Construct {
         p.push(agentProblem(name, 'noExpiryReason', 'is required with expiresAt "never"; say why this agent may live forever (a reviewer will read it)'));
       }
     } else if (props.expiresAt !== undefined && !isIsoDate(props.expiresAt)) {
-      p.push(agentProblem(name, 'expiresAt', `"${props.expiresAt}" is not an ISO 8601 date; write for example "2027-06-30" or "2027-06-30T00:00:00Z"`));
+      p.push(agentProblem(name, 'expiresAt', `${isoDateProblem(props.expiresAt)}; write for example "2027-06-30" or "2027-06-30T00:00:00Z"`));
     } else if (props.expiresAt !== undefined && Date.parse(props.expiresAt) <= Date.now()) {
       p.push(agentProblem(name, 'expiresAt', `${props.expiresAt} is in the past, so the agent would be denied everything from the start; set a future date or remove the agent`));
     } else if (props.expiresAt === undefined && enhanced) {

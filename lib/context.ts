@@ -46,11 +46,33 @@ export interface AgentContext {
   readonly calledVia?: string[];
 }
 
-const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2})))?$/;
 
-/** Whether a string is an ISO 8601 date or date-time that parses. */
+/**
+ * Whether a string is an ISO 8601 date (`2027-06-30`) or date-time with a zone
+ * (`2027-06-30T18:00:00Z`, `2027-06-30T18:00:00+02:00`) that exists on the calendar:
+ * `2027-02-30` or `2027-06-30T24:00:00Z` are not (JavaScript's Date.parse rolls them over).
+ */
 export function isIsoDate(s: string): boolean {
-  return ISO.test(s) && !Number.isNaN(Date.parse(s));
+  const m = typeof s === 'string' ? ISO.exec(s) : null;
+  if (!m) return false;
+  const [, y, mo, d, h, mi, sec, , oh, om] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return false;
+  if (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || Number(sec ?? 0) > 59)) return false;
+  if (oh !== undefined && (Number(oh) > 14 || Number(om) > 59)) return false;
+  return !Number.isNaN(Date.parse(s));
+}
+
+/** Why a string is not an ISO 8601 date the library accepts (for messages), or undefined when it is one. */
+export function isoDateProblem(s: string): string | undefined {
+  if (isIsoDate(s)) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s) || /^\d{4}-\d{2}-\d{2}T/.test(s) && ISO.test(s)) return `"${s}" is not a day on the calendar`;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) return `"${s}" has no time zone; end it with "Z" (UTC) or an offset such as "+02:00"`;
+  return `"${s}" is not an ISO 8601 date`;
 }
 
 /** The condition block the context adds to each grant. */
@@ -143,7 +165,7 @@ export function validateContext(agent: string, ctx: AgentContext, grantCondition
   (ctx.sourceIp ?? []).forEach((v, i) => { if (!Token.isUnresolved(v) && !CIDR.test(v)) f(`sourceIp[${i}]`, `"${v}" is not a CIDR range such as "203.0.113.0/24"`); });
   for (const k of ['notBefore', 'notAfter'] as const) {
     const v = ctx[k];
-    if (v !== undefined && !isIsoDate(v)) f(k, `"${v}" is not an ISO 8601 date; write for example "2027-01-31T18:00:00Z"`);
+    if (v !== undefined && !isIsoDate(v)) f(k, `${isoDateProblem(v)}; write for example "2027-01-31T18:00:00Z"`);
   }
   if (ctx.notBefore && ctx.notAfter && isIsoDate(ctx.notBefore) && isIsoDate(ctx.notAfter) && Date.parse(ctx.notBefore) >= Date.parse(ctx.notAfter)) {
     f('notAfter', 'is not after notBefore; the window would be empty');

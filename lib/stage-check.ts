@@ -147,7 +147,11 @@ const AGENT_CHECKS: Record<string, AgentCheck> = {
       return a.tags[AGENT_TAGS.noExpiryReason] ? [] : ['expiresAt is "never" without a recorded reason'];
     }
     const enforced = statements(a.policies).some((s) => s.Effect === 'Deny' && hasKey(s, 'DateGreaterThan', 'aws:CurrentTime'));
-    return enforced ? [] : ['no expiry: set expiresAt, or expiresAt "never" with noExpiryReason'];
+    if (enforced) return [];
+    const recorded = a.tags[AGENT_TAGS.expiresAt];
+    return [recorded
+      ? `expiry ${recorded} is recorded (tag ${AGENT_TAGS.expiresAt}) but not enforced: no Deny on aws:CurrentTime after it (stage 3 writes one)`
+      : 'no expiry: set expiresAt, or expiresAt "never" with noExpiryReason'];
   },
   'AIAM-3.02': (a) => (statements(a.policies).some((s) => s.Effect === 'Deny' && hasKey(s, 'DateLessThan', 'aws:TokenIssueTime'))
     ? [] : ['no token-age policy (Deny when aws:TokenIssueTime is older than the TTL) is attached']),

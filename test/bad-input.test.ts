@@ -252,11 +252,11 @@ describe('stack', () => {
   test('the ad hoc stage is never built', () => {
     expect(errorOf(() => newStack({ stage: MaturityStage.AD_HOC }))).toContain('AD_HOC (stage 1) is what the library replaces and never builds');
   });
-  test('an unknown region is rejected', () => {
-    expect(errorOf(() => newStack({ region: 'moon-1' }))).toContain('stack "dev": region: "moon-1" is not an AWS region name');
+  test('an unknown region is rejected at synth, with the stack\'s other problems', () => {
+    expect(synthError({ owner: '' }, { region: 'moon-1' })).toMatch(/stack "dev": region: "moon-1" is not an AWS region name[\s\S]*agent "triage": owner: is required/);
   });
-  test('an invalid environment name is rejected', () => {
-    expect(errorOf(() => newStack({ environment: 'Prod_1' }))).toContain('stack "Prod_1": environment: must be 1-16 lower-case letters');
+  test('an invalid environment name is rejected at synth, with the stack\'s other problems', () => {
+    expect(synthError({ owner: '' }, { environment: 'Prod_1' })).toMatch(/stack "Prod_1": environment: must be 1-16 lower-case letters[\s\S]*agent "triage": owner: is required/);
   });
   test('every problem of a stack is reported together', () => {
     const msg = errorOf(() => {

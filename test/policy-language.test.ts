@@ -12,7 +12,8 @@ import { AwsLimits } from '../lib/limits';
 import { mergeStatements, policyDoc, policySize } from '../lib/policy';
 import { quarantinePolicy, revocationPolicy, revokerInlineReserve } from '../lib/revocation';
 import { MaturityStage } from '../lib/maturity';
-import { ACCOUNT, agentPolicies, AgentPolicies, agentProps, newStack, ORCHESTRATOR, resolveRefs, synthError } from './support/stacks';
+import { ACCOUNT, agentPolicies, AgentPolicies, agentProps, errorOf, newStack, ORCHESTRATOR, resolveRefs, synthError } from './support/stacks';
+import { checkStage } from '../lib/stage-check';
 import { decide } from './support/simulator';
 
 const TABLE = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/tickets`;
@@ -301,5 +302,111 @@ describe('5. ARNs users do not know in full', () => {
     expect(warnings).toEqual([
       `agent "triage": permissions: "arn:aws:sqs:eu-west-1:${ACCOUNT}:replies" is in eu-west-1, outside the agent's allowed regions (us-east-1); every call to it is denied by aws:RequestedRegion. Add "eu-west-1" to context.allowedRegions, or grant the resource in an allowed region`,
     ]);
+  });
+});
+
+describe('10. service principals', () => {
+  test('a misspelt service principal is rejected with the nearest known one', () => {
+    expect(synthError({ delegation: { services: [{ service: 'ecs-task.amazonaws.com' }] } }))
+      .toContain('agent "triage": delegation.services[0].service: "ecs-task.amazonaws.com" is not a service principal this library knows; did you mean "ecs-tasks.amazonaws.com"?');
+  });
+  test('EKS Pod Identity gets sts:TagSession beside sts:AssumeRole, as AWS requires, and may tag its sessions', async () => {
+    const stack = newStack();
+    stack.addAgent(agentProps({ delegation: { services: [{ service: 'pods.eks.amazonaws.com' }] } }));
+    const a = agentPolicies(resolveRefs(JSON.parse(Testing.synth(stack, true))), 'agent-triage-dev');
+    expect(a.trust.Statement).toEqual([{ Sid: 'ServiceAssume0', Effect: 'Allow', Principal: { Service: ['pods.eks.amazonaws.com'] }, Action: ['sts:AssumeRole', 'sts:TagSession'] }]);
+    const ask = (action: string) => decide({
+      principal: 'pods.eks.amazonaws.com', action, resource: a.roleArn, resourcePolicy: a.trust,
+      context: { 'aws:RequestTag/kubernetes-namespace': 'agents', 'aws:TagKeys': ['kubernetes-namespace'] },
+    });
+    expect(await ask('sts:AssumeRole')).toBe('Allowed');
+    expect(await ask('sts:TagSession')).toBe('Allowed');
+  });
+});
+
+describe('11. dates', () => {
+  test.each(['2027-02-30', '2027-13-01', '2027-06-31'])('expiresAt %s, a day that does not exist, is rejected', (d) => {
+    expect(synthError({ expiresAt: d })).toContain(`agent "triage": expiresAt: "${d}" is not a day on the calendar; write for example "2027-06-30" or "2027-06-30T00:00:00Z"`);
+  });
+  test('a date-time without a zone is rejected with the fix', () => {
+    expect(synthError({ expiresAt: '2027-06-30T18:00:00' })).toContain('agent "triage": expiresAt: "2027-06-30T18:00:00" has no time zone; end it with "Z" (UTC) or an offset such as "+02:00"');
+  });
+  test('an ISO 8601 date-time with a zone is accepted and enforced as written', async () => {
+    const stack = newStack({ stage: MaturityStage.ENHANCED, environment: 'staging' });
+    stack.addAgent(agentProps({ expiresAt: '2027-06-30T18:00:00+02:00', permissions: [Grant.readDynamoItems(TABLE)] }));
+    const a = agentPolicies(resolveRefs(JSON.parse(Testing.synth(stack, true))), 'agent-triage-staging');
+    const ask = (now: string) => decide({
+      principal: a.roleArn, action: 'dynamodb:GetItem', resource: TABLE, identityPolicies: a.identityPolicies, boundary: a.boundary,
+      context: { 'aws:RequestedRegion': 'us-east-1', 'aws:CurrentTime': now, 'aws:TokenIssueTime': now },
+    });
+    expect(await ask('2027-06-30T15:59:00Z')).toBe('Allowed');
+    expect(await ask('2027-06-30T16:01:00Z')).toBe('ExplicitlyDenied');
+  });
+  test('a context window with a day that does not exist is rejected', () => {
+    expect(synthError({ context: { notAfter: '2027-02-29T00:00:00Z' } })).toContain('agent "triage": context.notAfter: "2027-02-29T00:00:00Z" is not a day on the calendar');
+  });
+  test('the stage check says an expiry is recorded but not enforced, never "no expiry", for an agent that set one', () => {
+    const stack = newStack();
+    stack.addAgent(agentProps({ expiresAt: '2027-06-30' }));
+    expect(checkStage(stack._facts(), MaturityStage.ENHANCED).filter((f) => f.controlId === 'AIAM-3.01').map((f) => f.message)).toEqual([
+      'expiry 2027-06-30 is recorded (tag agent:expires-at) but not enforced: no Deny on aws:CurrentTime after it (stage 3 writes one)',
+    ]);
+  });
+});
+
+describe('12. stage 4 never drops what the user declared', () => {
+  const adaptive = (agent: Partial<Parameters<typeof agentProps>[0]>) => synthError(
+    { expiresAt: '2027-06-30', sessionPolicies: [{ name: 'read', permissions: [Grant.readDynamoItems(TABLE)] }], permissions: [Grant.readDynamoItems(TABLE)], ...agent },
+    { stage: MaturityStage.ADAPTIVE, environment: 'prod' },
+  );
+  test('a valid stage-4 agent synthesizes (the baseline)', () => {
+    expect(adaptive({})).toBe('');
+  });
+  test('a third party at stage 4 is an error, not silently dropped', () => {
+    expect(adaptive({ delegation: { awsPrincipals: [ORCHESTRATOR], thirdParties: [{ principal: 'arn:aws:iam::444455556666:role/vendor', externalId: 'vendor-7f3a' }] } }))
+      .toContain('agent "triage": delegation.thirdParties[0]: at stage 4 (Adaptive) only the credential broker and break-glass roles may assume an agent, so "arn:aws:iam::444455556666:role/vendor" (and its external id) would be dropped from the trust policy');
+  });
+  test('a service principal at stage 4 is an error, not silently dropped', () => {
+    expect(adaptive({ delegation: { services: [{ service: 'ecs-tasks.amazonaws.com' }] } }))
+      .toContain('agent "triage": delegation.services[0]: at stage 4 (Adaptive) only the credential broker and break-glass roles may assume an agent, so "ecs-tasks.amazonaws.com" would be dropped');
+  });
+  test('an agent with no session-policy template is an error at stage 4 (the broker would refuse it forever)', () => {
+    expect(adaptive({ sessionPolicies: [] })).toContain('agent "triage": sessionPolicies: is empty; at stage 4 the broker issues sessions only under a session-policy template');
+  });
+});
+
+describe('9. the trust policy actually written is measured', () => {
+  test('30 break-glass roles at stage 4 overflow the trust policy written on every agent', () => {
+    const breakGlassRoleArns = Array.from({ length: 30 }, (_, i) => `arn:aws:iam::${ACCOUNT}:role/break-glass-${String(i).padStart(2, '0')}`);
+    const msg = synthError(
+      { expiresAt: '2027-06-30', sessionPolicies: [{ name: 'read', permissions: [Grant.readDynamoItems(TABLE)] }], permissions: [Grant.readDynamoItems(TABLE)] },
+      { stage: MaturityStage.ADAPTIVE, environment: 'prod', adaptive: { breakGlassRoleArns } },
+    );
+    expect(msg).toMatch(/agent "triage": delegation: the trust policy written on the role \(the broker and 30 break-glass roles of stage 4\) is \d+ characters as IAM counts them; IAM allows 2048/);
+  });
+});
+
+describe('8. the 50-tag limit counts the provider default_tags', () => {
+  // 8 library tags + n own tags + 2 provider default_tags.
+  const own = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`team:t${i}`, 'x']));
+  test('40 own tags fit (8 + 40 + 2 = 50)', () => {
+    expect(synthError({ tags: own(40) })).toBe('');
+  });
+  test('41 own tags do not (51 with default_tags), though the role alone would carry 49', () => {
+    expect(synthError({ tags: own(41) })).toContain('agent "triage": tags: 51 tags (library tags and 2 provider default_tags included); IAM allows 50 per role. Remove 1 extra tags');
+  });
+});
+
+describe('13. stack inputs are collected library messages', () => {
+  test('a duplicate addAgent name is one message in the list, not a constructs stack trace', () => {
+    const msg = errorOf(() => {
+      const stack = newStack();
+      stack.addAgent(agentProps({ name: 'twin' }));
+      stack.addAgent(agentProps({ name: 'twin', owner: '' }));
+      Testing.synth(stack, true);
+    });
+    expect(msg).toContain('stack "dev": agents: agent "twin" is declared 2 times; agent names must be unique in an environment');
+    expect(msg).toContain('agent "twin": owner: is required');
+    expect(msg).not.toContain('There is already a Construct');
   });
 });

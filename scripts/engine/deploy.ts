@@ -202,7 +202,9 @@ async function main(): Promise<number> {
   for (const line of describeProvider(provider)) process.stdout.write(`${line}\n`);
   for (const sw of DEPLOY_SWITCHES) process.stdout.write(`switch: ${sw.resourceType} is switched off against moto: ${sw.reason}\n`);
   const ws = engineWorkspace(provider, 'deploy');
-  const accepted = provider.version === provider.targetVersion ? undefined : await acceptedRuntimes(provider, ws);
+  // Which Lambda runtimes this provider release accepts matters only when it is not the bindings' release and a stack has functions.
+  const hasFunctions = [...stacks.values()].some((d) => Object.keys(JSON.parse(fs.readFileSync(path.join(d, 'cdk.tf.json'), 'utf8')).resource?.aws_lambda_function ?? {}).length > 0);
+  const accepted = provider.version === provider.targetVersion || !hasFunctions ? undefined : await acceptedRuntimes(provider, ws);
   const moto = await startMoto();
   process.stdout.write(`moto: ${moto.endpoint}\n`);
   const started = Date.now();

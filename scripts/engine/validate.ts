@@ -51,7 +51,9 @@ async function main(): Promise<number> {
   }
   for (const line of describeProvider(provider)) process.stdout.write(`${line}\n`);
   const ws = engineWorkspace(provider, 'validate');
-  const accepted = provider.version === provider.targetVersion ? undefined : await acceptedRuntimes(provider, ws);
+  // Which Lambda runtimes this provider release accepts matters only when it is not the bindings' release and a stack has functions.
+  const hasFunctions = [...stacks.values()].some((d) => Object.keys(JSON.parse(fs.readFileSync(path.join(d, 'cdk.tf.json'), 'utf8')).resource?.aws_lambda_function ?? {}).length > 0);
+  const accepted = provider.version === provider.targetVersion || !hasFunctions ? undefined : await acceptedRuntimes(provider, ws);
   let errors = 0;
   for (const [name, dir] of stacks) {
     const work = path.join(ws.root, name);

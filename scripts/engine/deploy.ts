@@ -16,6 +16,7 @@
  */
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as path from 'path';
 import { startMoto } from './moto-server';
 import {
@@ -179,6 +180,18 @@ async function deployOne(name: string, stackDir: string, p: ProviderChoice, ws: 
   return ok && left.length === 0;
 }
 
+/** Resets every moto backend (moto's own API: POST /moto-api/reset). */
+function resetMoto(endpoint: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${endpoint}/moto-api/reset`, { method: 'POST' }, (res) => {
+      res.resume();
+      if ((res.statusCode ?? 500) < 300) resolve(); else reject(new Error(`moto reset answered ${res.statusCode}`));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const inputs = args.length > 0 ? args : ['cdktf.out'];
@@ -211,6 +224,9 @@ async function main(): Promise<number> {
   let failed = 0;
   try {
     for (const [name, dir] of stacks) {
+      // Each stack gets a fresh moto account: moto's DescribeTrails ignores trailNameList and its
+      // DeleteTrail by ARN leaves the trail, so a second stack's trail would read as two.
+      await resetMoto(moto.endpoint);
       if (!(await deployOne(name, dir, provider, ws, accepted, moto.endpoint))) failed++;
     }
   } finally {

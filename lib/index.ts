@@ -7,7 +7,7 @@ export { MaturityStage, Risk, ControlScope, ControlCatalog } from './maturity';
 export type { Control } from './maturity';
 export { Grant } from './grant';
 export type { GrantProps, GrantCondition } from './grant';
-export type { AgentDelegation, ServiceDelegation, OidcDelegation, ThirdPartyDelegation } from './delegation';
+export type { AccountRootAcknowledgement, AgentDelegation, ServiceDelegation, OidcDelegation, ThirdPartyDelegation } from './delegation';
 export type { AgentContext } from './context';
 export type { SessionPolicyTemplate } from './session-policy';
 export { AgentIdentity, DataClassification } from '../constructs/agent-identity';

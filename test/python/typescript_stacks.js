@@ -1,12 +1,15 @@
-// The TypeScript side of the Python parity test (test/python/test_parity.py): the same stage-2 and
+// The TypeScript side of the Python parity test (test/python/test_python_package.py): the same stage-2 and
 // stage-4 stacks as python_stacks.py, declared with the npm package as built (package.json "main",
 // the same dist/ the wheel embeds). Writes <outdir>/stacks/<env>/cdk.tf.json for each stack.
-// Run: node test/python/typescript_stacks.js <outdir>
+// Run: node test/python/typescript_stacks.js <outdir> [package]
+// With a package name (the consumer test, scripts/consumer/test.sh) the library is required by that
+// name from where this file sits; without, from this repository's package.json "main".
 'use strict';
 const path = require('path');
 const root = path.join(__dirname, '..', '..');
 const { App } = require('cdktf');
-const { AgentIamStack, Grant, MaturityStage } = require(path.join(root, require(path.join(root, 'package.json')).main));
+const library = process.argv[3] ?? path.join(root, require(path.join(root, 'package.json')).main);
+const { AgentIamStack, Grant, MaturityStage } = require(library);
 
 const ACCOUNT = '111122223333';
 const ORCHESTRATOR = `arn:aws:iam::${ACCOUNT}:role/agent-orchestrator`;
@@ -16,7 +19,7 @@ const CORPUS = `arn:aws:s3:::research-corpus-${ACCOUNT}`;
 
 const outdir = process.argv[2];
 if (!outdir) {
-  process.stderr.write('usage: node test/python/typescript_stacks.js <outdir>\n');
+  process.stderr.write('usage: node test/python/typescript_stacks.js <outdir> [package]\n');
   process.exit(2);
 }
 const app = new App({ outdir });

@@ -4,8 +4,9 @@
  * code path as the detections. `agent-iam approve` records a person's approval in the risk table,
  * which lets the broker issue write-capable credentials again at elevated risk.
  *
- * The AWS SDK clients are loaded only when a command runs; the published package lists them as
- * optional (install @aws-sdk/client-lambda, client-sts and lib-dynamodb to use these commands).
+ * The AWS SDK clients are loaded only when a command runs (assess, diff and graph never pay for
+ * them). The published CLI is one esbuild bundle (scripts/bundle-cli.ts) that contains them, so a
+ * user of the package installs nothing else; in the repository they are devDependencies.
  */
 import { randomUUID } from 'crypto';
 import { Command } from 'commander';
@@ -15,25 +16,17 @@ import { ledgerTableName, restoreRequestItem, RevocationAction, RevocationResult
 import { riskTableName } from '../../lib/risk';
 import { AwsPort, CliContext, CliError, ExitCode } from './context';
 
-function load<T>(module: string): T {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(module) as T;
-  } catch {
-    throw new CliError(`this command needs ${module}; install it with: npm install ${module}`);
-  }
-}
-
 /** The AWS SDK behind the kill switch (default credential chain and region). */
 export function sdkAwsPort(region?: string): AwsPort {
   const cfg = region ? { region } : {};
   return {
     async callerArn() {
-      const sts = load<typeof import('@aws-sdk/client-sts')>('@aws-sdk/client-sts');
+      // Literal requires, so that the CLI bundle contains the clients.
+      const sts = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
       return (await new sts.STSClient(cfg).send(new sts.GetCallerIdentityCommand({}))).Arn ?? 'unknown';
     },
     async invoke(functionName, payload) {
-      const lambda = load<typeof import('@aws-sdk/client-lambda')>('@aws-sdk/client-lambda');
+      const lambda = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
       const r = await new lambda.LambdaClient(cfg).send(new lambda.InvokeCommand({
         FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)),
       }));
@@ -42,8 +35,8 @@ export function sdkAwsPort(region?: string): AwsPort {
       return body;
     },
     async putItem(table, item) {
-      const ddb = load<typeof import('@aws-sdk/client-dynamodb')>('@aws-sdk/client-dynamodb');
-      const doc = load<typeof import('@aws-sdk/lib-dynamodb')>('@aws-sdk/lib-dynamodb');
+      const ddb = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
+      const doc = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
       await doc.DynamoDBDocumentClient.from(new ddb.DynamoDBClient(cfg)).send(new doc.PutCommand({ TableName: table, Item: item }));
     },
   };

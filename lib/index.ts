@@ -3,6 +3,7 @@
  * whole IAM maturity stage synthesizes as Terraform.
  */
 export { AwsLimits } from './limits';
+export type { AccountQuotaValues } from './limits';
 export { MaturityStage, Risk, ControlScope, ControlCatalog } from './maturity';
 export type { Control } from './maturity';
 export { Grant } from './grant';

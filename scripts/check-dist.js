@@ -17,6 +17,7 @@ function lambdaHashes(l) {
   s.addAgent({
     name: 'a', owner: 'o', purpose: 'p', expiresAt: '2030-01-01', delegation: { awsPrincipals: ['arn:aws:iam::111122223333:role/o'] },
     permissions: [l.Grant.readDynamoItems('arn:aws:dynamodb:us-east-1:111122223333:table/t')],
+    sessionPolicies: [{ name: 'read', permissions: [l.Grant.readDynamoItems('arn:aws:dynamodb:us-east-1:111122223333:table/t')] }],
   });
   const fns = JSON.parse(Testing.synth(s, true)).resource.aws_lambda_function;
   return Object.values(fns).map((f) => f.function_name + '=' + f.source_code_hash).sort().join(' ');

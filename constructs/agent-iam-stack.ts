@@ -13,9 +13,9 @@ import { AccountQuotaValues, ACCOUNT_QUOTAS, AwsLimits, checkAccountQuotas, quot
 import { eventPatternSize } from '../lib/detections';
 import { AgentIamError, stackProblem } from '../lib/errors';
 import { ControlCatalog, MaturityStage } from '../lib/maturity';
-import { partitionOf, providerDefaultTags, validateEnvironment, validateRegion } from '../lib/naming';
-import { boundaryPolicy } from '../lib/boundary';
-import { policyJson, policySize } from '../lib/policy';
+import { agentRolePath, partitionOf, providerDefaultTags, validateEnvironment, validateRegion } from '../lib/naming';
+import { BoundaryScope, scopedBoundary } from '../lib/boundary';
+import { PolicyDoc, policyJson } from '../lib/policy';
 import { checkStage, StackFacts } from '../lib/stage-check';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
@@ -426,6 +426,11 @@ export class AgentIamStack extends TerraformStack {
   }
 
   private boundaryDocument() {
+    return this.boundary().doc;
+  }
+
+  /** The boundary, the form of its allow and its size as IAM counts it. */
+  private boundary(): { doc: PolicyDoc; scope: BoundaryScope; size: number } {
     const services = new Set<string>();
     for (const a of this.agentList) {
       for (const s of a._statements()) {
@@ -435,11 +440,13 @@ export class AgentIamStack extends TerraformStack {
         }
       }
     }
-    return boundaryPolicy({
+    return scopedBoundary({
       partition: this.partition,
       accountId: this.accountId,
       environment: this.environment,
       services: [...services],
+      // Built from names, not the role's own ARN: the role references the boundary, so that would be a cycle.
+      agents: this.agentList.map((a) => ({ roleArn: `arn:${this.partition}:iam::${this.accountId}:role${agentRolePath(this.environment)}${a.roleName}`, statements: a._statements() })),
       auditBucketArn: this.auditTrail.bucket.arn,
       auditKeyArn: this.auditTrail.key.arn,
       auditQueueArns: [this.auditTrail.siemQueue.arn, this.auditTrail.siemDeadLetterQueue.arn],
@@ -612,7 +619,7 @@ export class AgentIamStack extends TerraformStack {
     for (const [name, n] of seen) {
       if (n > 1) problems.push(stackProblem(this.environment, 'agents', `agent "${name}" is declared ${n} times; agent names must be unique in an environment (one role per agent)`));
     }
-    const boundarySize = policySize(this.boundaryDocument());
+    const boundarySize = this.boundary().size;
     if (boundarySize > AwsLimits.MANAGED_POLICY_MAX) {
       problems.push(stackProblem(this.environment, 'permissionsBoundary', `the boundary is ${boundarySize} characters; IAM allows ${AwsLimits.MANAGED_POLICY_MAX} for a managed policy`));
     }

@@ -20,14 +20,20 @@ export interface Request {
   readonly sessionPolicy?: any;
 }
 
-/** The simulator's decision for one request; throws on a simulation error (bad input to the oracle). */
+/**
+ * The simulator's decision for one request; throws on a simulation error (bad input to the oracle).
+ * As IAM does for every request of a role (or its sessions), `aws:PrincipalArn` is the role's ARN
+ * when the principal is given as one and the context does not set it.
+ */
 export async function decide(r: Request): Promise<Decision> {
+  const isRole = /^arn:[a-z-]+:iam::\d{12}:role\//.test(r.principal);
+  const context = { ...(isRole ? { 'aws:PrincipalArn': r.principal } : {}), ...(r.context ?? {}) };
   const result = await runSimulation({
     request: {
       principal: r.principal,
       action: r.action,
       resource: { resource: r.resource, accountId: r.resourceAccount ?? ACCOUNT },
-      contextVariables: r.context ?? {},
+      contextVariables: context,
     },
     identityPolicies: r.identityPolicies ?? [],
     serviceControlPolicies: [],

@@ -56,26 +56,31 @@ function load<T>(module: string): T {
   }
 }
 
-/** The log files under an S3 prefix, listed page by page and opened one at a time. */
-export function s3TrailFiles(url: string, region?: string): AsyncIterable<TrailFile> {
+/**
+ * The log files under an S3 prefix, listed page by page and opened one at a time (each GetObject
+ * body is streamed). `client` is for tests; by default an S3Client with the SDK's default
+ * credential chain (and `region`).
+ */
+export function s3TrailFiles(url: string, region?: string, client?: import('@aws-sdk/client-s3').S3Client): AsyncIterable<TrailFile> {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
   if (!m) throw new CliError(`${url} is not an S3 URL; write s3://<bucket>/<prefix>`);
   const [, bucket, prefix] = m;
   const s3 = load<typeof import('@aws-sdk/client-s3')>('@aws-sdk/client-s3');
-  const client = new s3.S3Client(region ? { region } : {});
+  const owned = !client;
+  client = client ?? new s3.S3Client(region ? { region } : {});
   return {
     async *[Symbol.asyncIterator]() {
       let token: string | undefined;
       try {
         do {
-          const page = await client.send(new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+          const page = await client!.send(new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
           for (const o of page.Contents ?? []) {
             const key = o.Key;
             if (!key || !isTrailLogName(key)) continue;
             yield {
               name: `s3://${bucket}/${key}`,
               open: async () => {
-                const r = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: key }));
+                const r = await client!.send(new s3.GetObjectCommand({ Bucket: bucket, Key: key }));
                 return r.Body as unknown as import('stream').Readable;
               },
             };
@@ -86,7 +91,7 @@ export function s3TrailFiles(url: string, region?: string): AsyncIterable<TrailF
         const err = e as Error & { name?: string };
         throw new CliError(`s3://${bucket}/${prefix}: cannot be listed (${err.name ?? 'error'}: ${err.message})`);
       } finally {
-        client.destroy();
+        if (owned) client!.destroy();
       }
     },
   };

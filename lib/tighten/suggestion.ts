@@ -11,7 +11,7 @@
  */
 import { contextConditions } from '../context';
 import { GrantCondition, GrantProps, isWildcardAction } from '../grant';
-import { isTerraformReference } from './grant-match';
+import { actionPattern, isTerraformReference, resourcePattern } from './grant-match';
 import { AgentUsage } from './usage';
 
 /** Condition keys the agent's context adds to every grant (derived from `contextConditions`, the one source). */
@@ -29,6 +29,20 @@ export interface RemovedGrant {
   readonly why: string;
 }
 
+/** A session-policy template of an agent, as synthesized (templates may only narrow the grants). */
+export interface SessionTemplate {
+  readonly name: string;
+  readonly statements: { readonly actions: string[]; readonly resources: string[] }[];
+}
+
+/** The templates that use a grant entry (an action pattern on a resource pattern). */
+export function templatesUsing(templates: SessionTemplate[], action: string, resource: string): string[] {
+  const granted = actionPattern(action);
+  const covers = resourcePattern(resource);
+  return templates.filter((t) => t.statements.some((st) => st.actions.some((a) => granted.test(a) || actionPattern(a).test(action))
+    && st.resources.some((r) => r === resource || covers.test(r)))).map((t) => t.name);
+}
+
 /** The suggested grants of one agent. */
 export interface GrantSuggestion {
   readonly stack: string;
@@ -39,6 +53,8 @@ export interface GrantSuggestion {
   readonly keptUnrecorded: RemovedGrant[];
   /** Grant entries removed: never called in the window. */
   readonly removed: RemovedGrant[];
+  /** Grant entries never called but kept because a session-policy template uses them (narrow the template first). */
+  readonly keptForTemplates: RemovedGrant[];
   /** Condition keys left out because the agent's context adds them. */
   readonly contextKeys: string[];
   /** Resources that are Terraform references in the synthesized output (replace them by the construct's attribute). */
@@ -118,24 +134,33 @@ function summarise(entries: RemovedGrant[]): string[] {
 }
 
 /** The suggested grants of one agent, from its usage. */
-export function suggestGrants(u: AgentUsage, window: { since?: string; until?: string }): GrantSuggestion {
+export function suggestGrants(u: AgentUsage, window: { since?: string; until?: string }, templates: SessionTemplate[] = []): GrantSuggestion {
   const drop = contextConditionKeys();
   const dropped = new Set<string>();
   const grants: GrantProps[] = [];
   const notes = new Map<number, string>();
   const references = new Set<string>();
   const keptUnrecorded: RemovedGrant[] = u.unrecorded.map((x) => ({ action: x.action, resource: x.resource, why: x.why }));
-  const removed: RemovedGrant[] = u.unused.map((x) => ({
-    action: x.action, resource: x.resource,
-    why: x.readOnly ? 'no call in the window (a read-only action: some services do not log every read call)' : 'no call in the window',
-  }));
+  const removed: RemovedGrant[] = [];
+  const keptForTemplates: (RemovedGrant & { statement: number })[] = [];
+  for (const x of u.unused) {
+    const users = templatesUsing(templates, x.action, x.resource);
+    if (users.length > 0) {
+      keptForTemplates.push({ statement: x.statement, action: x.action, resource: x.resource, why: `session-policy template${users.length > 1 ? 's' : ''} ${users.join(', ')} ${users.length > 1 ? 'use' : 'uses'} it; a template may only narrow the grants, so narrow the template to drop it` });
+    } else {
+      removed.push({
+        action: x.action, resource: x.resource,
+        why: x.readOnly ? 'no call in the window (a read-only action: some services do not log every read call)' : 'no call in the window',
+      });
+    }
+  }
   for (const s of u.statements) {
     if (!s.judged) continue;
     // Kept actions per resource: the concrete actions called, and the granted actions CloudTrail cannot see.
-    const byResource = new Map<string, { actions: Set<string>; unrecorded: string[] }>();
+    const byResource = new Map<string, { actions: Set<string>; unrecorded: string[]; forTemplates: string[] }>();
     const entry = (r: string) => {
       let e = byResource.get(r);
-      if (!e) byResource.set(r, e = { actions: new Set(), unrecorded: [] });
+      if (!e) byResource.set(r, e = { actions: new Set(), unrecorded: [], forTemplates: [] });
       return e;
     };
     for (const x of u.used.filter((y) => y.statement === s.statement)) entry(x.resource).actions.add(x.action);
@@ -144,16 +169,22 @@ export function suggestGrants(u: AgentUsage, window: { since?: string; until?: s
       e.actions.add(x.action);
       e.unrecorded.push(x.action);
     }
+    for (const x of keptForTemplates.filter((y) => y.statement === s.statement)) {
+      const e = entry(x.resource);
+      e.actions.add(x.action);
+      e.forTemplates.push(`${x.action} (${templatesUsing(templates, x.action, x.resource).join(', ')})`);
+    }
     // Resources with the same kept actions make one grant.
-    const groups = new Map<string, { actions: string[]; resources: string[]; unrecorded: Set<string> }>();
+    const groups = new Map<string, { actions: string[]; resources: string[]; unrecorded: Set<string>; forTemplates: Set<string> }>();
     for (const r of s.resources) {
       const e = byResource.get(r);
       if (!e || e.actions.size === 0) continue;
       const actions = [...e.actions].sort();
       const key = actions.join(',');
-      const g = groups.get(key) ?? { actions, resources: [], unrecorded: new Set<string>() };
+      const g = groups.get(key) ?? { actions, resources: [], unrecorded: new Set<string>(), forTemplates: new Set<string>() };
       g.resources.push(r);
       e.unrecorded.forEach((a) => g.unrecorded.add(a));
+      e.forTemplates.forEach((a) => g.forTemplates.add(a));
       groups.set(key, g);
       if (isTerraformReference(r)) references.add(r);
     }
@@ -166,9 +197,10 @@ export function suggestGrants(u: AgentUsage, window: { since?: string; until?: s
         ...(conditions.length > 0 ? { conditions } : {}),
         ...(wildcard ? { wildcardReason: 'kept from the current grant: CloudTrail cannot show which of these actions are used' } : {}),
       });
-      if (g.unrecorded.size > 0) {
-        notes.set(grants.length - 1, `kept unseen: CloudTrail does not record ${[...g.unrecorded].join(', ')} here (see the report), so an absence of calls proves nothing.`);
-      }
+      const why: string[] = [];
+      if (g.unrecorded.size > 0) why.push(`kept unseen: CloudTrail does not record ${[...g.unrecorded].join(', ')} here (see the report), so an absence of calls proves nothing.`);
+      if (g.forTemplates.size > 0) why.push(`kept for session-policy templates: ${[...g.forTemplates].join(', ')} never called, but a template may only narrow the grants; narrow the template to drop them.`);
+      if (why.length > 0) notes.set(grants.length - 1, why.join(' '));
     }
   }
   const header = [
@@ -185,6 +217,7 @@ export function suggestGrants(u: AgentUsage, window: { since?: string; until?: s
     grants,
     keptUnrecorded,
     removed,
+    keptForTemplates: keptForTemplates.map(({ action, resource, why }) => ({ action, resource, why })),
     contextKeys: [...dropped].sort(),
     references: [...references],
     typescript: renderGrantsTypeScript(grants, header, notes, trailer),

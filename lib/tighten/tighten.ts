@@ -11,7 +11,8 @@ import { TerraformConfig, TerraformEnvironment } from '../assess';
 import { AgentDirectory, AgentRef } from './attribution';
 import { trailCoverage, TrailCoverage } from './coverage';
 import { compileStatements, CompiledStatement } from './grant-match';
-import { GrantSuggestion, suggestGrants } from './suggestion';
+import { sessionTemplates } from './session-templates';
+import { GrantSuggestion, SessionTemplate, suggestGrants } from './suggestion';
 import { deliveryTimeOf, readTrailFile } from './trail-reader';
 import { AgentUsage, agentUsage, LedgerTotals, UsageLedger } from './usage';
 
@@ -98,8 +99,10 @@ export async function tighten(o: TightenOptions): Promise<TightenReport> {
   const refs: AgentRef[] = [];
   const statements = new Map<AgentRef, CompiledStatement[]>();
   const coverageOf = new Map<AgentRef, TrailCoverage>();
+  const templatesOf = new Map<AgentRef, SessionTemplate[]>();
   for (const { config, environment } of o.environments) {
     const coverage = trailCoverage(config);
+    const templates = sessionTemplates(config);
     for (const a of environment.agents) {
       const ref: AgentRef = {
         stack: environment.stack,
@@ -111,6 +114,7 @@ export async function tighten(o: TightenOptions): Promise<TightenReport> {
       refs.push(ref);
       statements.set(ref, compileStatements(a.facts.policies.flatMap((d) => d.Statement)));
       coverageOf.set(ref, coverage);
+      templatesOf.set(ref, templates.get(a.facts.agent) ?? []);
       const unjudged = a.policySources.filter((s) => !s.doc).map((s) => s.name);
       if (unjudged.length > 0) notes.push(`${environment.stack}/${a.facts.agent}: ${unjudged.join(', ')} ${unjudged.length === 1 ? 'is' : 'are'} not in the configuration; calls they allow are listed as outside the grants`);
     }
@@ -152,7 +156,7 @@ export async function tighten(o: TightenOptions): Promise<TightenReport> {
   const window = { since: o.since?.toISOString(), firstEvent: t.firstEvent, lastEvent: t.lastEvent };
   const agents = refs.map((ref) => {
     const usage = agentUsage(ledger, ref, coverageOf.get(ref)!);
-    return { ...usage, suggestion: suggestGrants(usage, { since: window.since ?? t.firstEvent, until: t.lastEvent }) };
+    return { ...usage, suggestion: suggestGrants(usage, { since: window.since ?? t.firstEvent, until: t.lastEvent }, templatesOf.get(ref)) };
   });
   const unusedTotal = agents.reduce((n, a) => n + a.unused.length, 0);
   return {

@@ -153,6 +153,13 @@ describe('what CloudTrail can see of a grant', () => {
     expect(visibilityOf('dynamodb:DescribeTable', 'arn:aws:dynamodb:us-east-1:1:table/t', s3Prefix)).toEqual({ kind: 'management', recorded: true });
   });
 
+  test('a policy variable in a selector is read literally by CloudTrail: it covers no real object, and the report says so', () => {
+    const literal = trail([{ field_selector: [{ field: 'eventCategory', equals: ['Data'] }, { field: 'resources.type', equals: ['AWS::S3::Object'] }, { field: 'resources.ARN', starts_with: ['arn:aws:s3:::b/uploads/${aws:PrincipalTag/on-behalf-of}/'] }] }]);
+    const v = visibilityOf('s3:GetObject', 'arn:aws:s3:::b/uploads/${aws:PrincipalTag/on-behalf-of}/*', literal);
+    expect(v.recorded).toBe(false);
+    expect(v.why).toContain('CloudTrail reads policy variables in selectors literally');
+  });
+
   test('without a trail in the configuration, data events cannot be judged', () => {
     const none = trailCoverage({ stack: 's', source: 's', format: 'terraform-json', outputs: {}, unknown: {}, resources: [] });
     const v = visibilityOf('s3:GetObject', 'arn:aws:s3:::b/*', none);

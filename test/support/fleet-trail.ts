@@ -47,6 +47,8 @@ export function writeFleetTrail(root: string, now: Date): { files: string[] } {
     bedrockInvoke(research('alice@example.com'), d20(2.2), MODEL, 'ConverseStream'),
     s3ListObjects(research('alice@example.com'), d20(2.3), BUCKET, 'curated/'),
     s3GetObject(research('alice@example.com'), d20(2.4), BUCKET, 'curated/handbook.pdf'),
+    // Her own uploads folder (the grant's ${aws:PrincipalTag/on-behalf-of} is her session tag).
+    s3GetObject(research('alice@example.com'), d20(2.45), BUCKET, 'uploads/alice@example.com/draft.txt'),
     // Role chaining the release agent's trust does not allow: denied, and listed under both agents.
     assumeRole(research('alice@example.com'), d20(2.5), agentRoleArn('release', ENV), 'alice@example.com', true),
     // Reading another person's uploads: the ABAC resource does not match alice, so IAM denies it.

@@ -4,7 +4,7 @@
  * (Enhanced) and prod at stage 4 (Adaptive), so a reader sees the stages side by side.
  */
 import { App } from 'cdktf';
-import { AgentIamStack, StateBackendOptions } from '../constructs/agent-iam-stack';
+import { AgentIamStack, AgentIamStackProps, StateBackendOptions } from '../constructs/agent-iam-stack';
 import { AgentIdentityProps } from '../constructs/agent-identity';
 import { Grant } from '../lib/grant';
 import { MaturityStage } from '../lib/maturity';
@@ -128,14 +128,13 @@ export function exampleEnvironments(): FleetEnvironment[] {
   ];
 }
 
-/** Builds the example app: one AgentIamStack per environment. */
-export function buildExampleApp(app: App): AgentIamStack[] {
-  const backend = stateBackendFromEnv();
-  return exampleEnvironments().map((env) => new AgentIamStack(app, env.environment, {
+/** The props of one example environment's stack (tests reuse them with other agents). */
+export function exampleStackProps(env: FleetEnvironment): AgentIamStackProps {
+  return {
     environment: env.environment,
     stage: env.stage,
     region: env.region,
-    stateBackend: backend,
+    stateBackend: stateBackendFromEnv(),
     agents: exampleAgents(env),
     adaptive: env.stage === MaturityStage.ADAPTIVE
       ? {
@@ -143,5 +142,10 @@ export function buildExampleApp(app: App): AgentIamStack[] {
         responderRoleArns: [`arn:aws:iam::${env.accountId}:role/security/incident-responder-${env.environment}`],
       }
       : undefined,
-  }));
+  };
+}
+
+/** Builds the example app: one AgentIamStack per environment. */
+export function buildExampleApp(app: App): AgentIamStack[] {
+  return exampleEnvironments().map((env) => new AgentIamStack(app, env.environment, exampleStackProps(env)));
 }

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { App } from 'cdktf';
-import { buildExampleApp, exampleAgents, exampleEnvironments } from '../bin/fleet';
+import { buildExampleApp, exampleAgents, exampleEnvironments, exampleStackProps } from '../bin/fleet';
 import { AgentIamStack } from '../constructs/agent-iam-stack';
 import { Grant } from '../lib/grant';
 import { runCli } from '../bin/agent-iam';
@@ -197,9 +197,8 @@ describe('suggested grants', () => {
     const outdir = path.join(tmp, 'templated');
     const templated = new App({ outdir });
     new AgentIamStack(templated, ENV, {
-      environment: ENV, stage: env.stage, region: env.region,
+      ...exampleStackProps(env),
       agents: exampleAgents(env).map((a) => (a.name === 'release' ? { ...a, sessionPolicies: [{ name: 'report-status', permissions: a.permissions! }] } : a)),
-      adaptive: { breakGlassRoleArns: [`arn:aws:iam::${env.accountId}:role/agent-break-glass-${ENV}`] },
     });
     templated.synth();
     const t = await run(['tighten', outdir, '--trail', trail, '--since', '30d', '--format', 'json']);
@@ -224,12 +223,11 @@ describe('suggested grants', () => {
     const outdir = path.join(tmp, 'tightened');
     const tightened = new App({ outdir });
     new AgentIamStack(tightened, ENV, {
-      environment: ENV, stage: env.stage, region: env.region,
+      ...exampleStackProps(env),
       agents: exampleAgents(env).map((a) => {
         const s = agentOf(r, a.name).suggestion;
         return { ...a, permissions: evaluate(s.typescript) };
       }),
-      adaptive: { breakGlassRoleArns: [`arn:aws:iam::${env.accountId}:role/agent-break-glass-${ENV}`] },
     });
     tightened.synth();
     const assess = await run(['assess', outdir, '--format', 'json']);

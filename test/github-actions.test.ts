@@ -131,7 +131,8 @@ describe('the plan job refuses configurations that could reach past AWS with the
   }
   const edited = (edit: (c: any) => void): unknown => { const c = structuredClone(prod); edit(c); return c; };
 
-  test('every example stack is accepted', () => {
+  test('every example stack is accepted, also with the S3 backend', () => {
+    expect(accepted(edited((c) => { c.terraform.backend = { s3: { bucket: 'acme-tf-state', key: 'cdktf-agent-iam/prod/terraform.tfstate', use_lockfile: true, encrypt: true } }; }))).toBe(true);
     expect(stacks.length).toBeGreaterThanOrEqual(3);
     for (const s of stacks) expect(accepted(JSON.parse(fs.readFileSync(path.join(tmp, 'stacks', s, 'cdk.tf.json'), 'utf8')))).toBe(true);
   });
@@ -143,6 +144,8 @@ describe('the plan job refuses configurations that could reach past AWS with the
     ['AWS endpoints pointed elsewhere', (c: any) => { c.provider.aws[0].endpoints = [{ sts: 'https://example.invalid' }]; }],
     ['a module', (c: any) => { c.module = { m: { source: 'git::https://example.invalid/m' } }; }],
     ['remote state of another configuration', (c: any) => { c.data.terraform_remote_state = { s: { backend: 's3' } }; }],
+    ['a backend that is not S3 or local', (c: any) => { c.terraform.backend = { http: { address: 'https://example.invalid/state' } }; }],
+    ['an S3 backend pointed elsewhere', (c: any) => { c.terraform.backend = { s3: { bucket: 'b', key: 'k', endpoints: { s3: 'https://example.invalid' } } }; }],
   ])('refused: %s', (_what, edit) => {
     expect(accepted(edited(edit))).toBe(false);
   });

@@ -6,7 +6,8 @@
  * `--max-unused`.
  *
  * Logic lives in lib/tighten/; this module reads the inputs, lists S3 (the AWS SDK's S3 client,
- * loaded only for s3:// trails, with the default credential chain) and renders.
+ * loaded only for s3:// trails, with the default credential chain; bundled into the published CLI
+ * like the kill switch's clients) and renders.
  */
 import * as fs from 'fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -47,15 +48,6 @@ function parseCount(value: string): number {
   return Number(value);
 }
 
-function load<T>(module: string): T {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(module) as T;
-  } catch {
-    throw new CliError(`reading CloudTrail from S3 needs ${module}; install it with: npm install ${module}`);
-  }
-}
-
 /**
  * The log files under an S3 prefix, listed page by page and opened one at a time (each GetObject
  * body is streamed). `client` is for tests; by default an S3Client with the SDK's default
@@ -65,7 +57,8 @@ export function s3TrailFiles(url: string, region?: string, client?: import('@aws
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
   if (!m) throw new CliError(`${url} is not an S3 URL; write s3://<bucket>/<prefix>`);
   const [, bucket, prefix] = m;
-  const s3 = load<typeof import('@aws-sdk/client-s3')>('@aws-sdk/client-s3');
+  // A literal require, loaded only for s3:// trails, so that the CLI bundle (scripts/bundle-cli.ts) contains the client.
+  const s3 = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
   const owned = !client;
   client = client ?? new s3.S3Client(region ? { region } : {});
   return {

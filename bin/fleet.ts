@@ -73,7 +73,7 @@ export function exampleAgents(env: FleetEnvironment): AgentIdentityProps[] {
       dataClassification: undefined,
       expiresAt: '2027-06-30',
       sessionTtl: 900,
-      delegation: { awsPrincipals: [orchestrator] },
+      delegation: { awsPrincipals: [orchestrator], onBehalfOfPatterns: ['*@example.com'] },
       permissions: [Grant.readDynamoItems(table), Grant.sendToQueue(replies)],
       sessionPolicies: [
         { name: 'read-ticket', permissions: [Grant.allow({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table] })] },
@@ -86,7 +86,7 @@ export function exampleAgents(env: FleetEnvironment): AgentIdentityProps[] {
       purpose: 'Answers research questions from the curated corpus and each user own uploads',
       expiresAt: '2027-03-31',
       sessionTtl: 1800,
-      delegation: { awsPrincipals: [orchestrator, `arn:aws:iam::${acct}:role/research-runtime-${e}`] },
+      delegation: { awsPrincipals: [orchestrator, `arn:aws:iam::${acct}:role/research-runtime-${e}`], onBehalfOfPatterns: ['*@example.com'] },
       context: { allowedRegions: [region], sourceVpce: ['vpce-0a1b2c3d4e5f60718'] },
       permissions: [
         Grant.readS3Prefix(corpus, 'curated'),
@@ -103,7 +103,7 @@ export function exampleAgents(env: FleetEnvironment): AgentIdentityProps[] {
       purpose: 'Reports pipeline status to release managers',
       expiresAt: 'never',
       noExpiryReason: 'Read-only status reporter for the lifetime of the release pipeline - reviewed quarterly',
-      delegation: { awsPrincipals: [orchestrator, `arn:aws:iam::${acct}:role/release-ci-runtime-${e}`] },
+      delegation: { awsPrincipals: [orchestrator, `arn:aws:iam::${acct}:role/release-ci-runtime-${e}`], onBehalfOfPatterns: ['*@example.com', 'release-bot'] },
       permissions: [pipelineRead],
       sessionPolicies: [{ name: 'report-status', permissions: [Grant.allow({ actions: ['codepipeline:GetPipelineState'], resources: [pipeline] })] }],
     },

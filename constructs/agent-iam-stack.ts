@@ -15,6 +15,7 @@ import { AgentIamError, stackProblem } from '../lib/errors';
 import { ControlCatalog, MaturityStage } from '../lib/maturity';
 import { agentRolePath, partitionOf, providerDefaultTags, validateEnvironment, validateRegion } from '../lib/naming';
 import { BoundaryScope, scopedBoundary } from '../lib/boundary';
+import { DelegationTokenOptions, validateDelegationToken } from '../lib/verified-delegation';
 import { PolicyDoc, policyJson } from '../lib/policy';
 import { checkStage, StackFacts } from '../lib/stage-check';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
@@ -106,6 +107,14 @@ export interface AdaptiveOptions {
    * the only way to restore or approve. Role ARNs with their path, no wildcards.
    */
   readonly responderRoleArns?: string[];
+  /**
+   * The people's OIDC identity provider. When set, the credential broker requires the person's
+   * token with every request, verifies it (signature, issuer, audience, lifetime) and uses its
+   * subject as the source identity; callers cannot name anyone. Without it, each agent must declare
+   * `delegation.onBehalfOfPatterns`.
+   * @default - none: callers name the person, within the agent's onBehalfOfPatterns
+   */
+  readonly delegationToken?: DelegationTokenOptions;
   /**
    * Deletion protection on the revocation ledger and the risk table.
    * @default true
@@ -233,6 +242,8 @@ export class AgentIamStack extends TerraformStack {
   private readonly breakGlass: string[] = [];
   /** Stage 4: the broker's role ARN (one token, read once: every read of `.arn` makes a new token) and break-glass roles. */
   private brokerPrincipals?: string[];
+  /** Stage 4: the people's identity provider whose tokens the broker verifies. */
+  private readonly delegationToken?: DelegationTokenOptions;
 
   constructor(scope: Construct, id: string, props: AgentIamStackProps) {
     super(scope, id);
@@ -256,6 +267,9 @@ export class AgentIamStack extends TerraformStack {
     const runtimeVerdict = judgeLambdaRuntime(props.environment, runtime, today ? new Date(`${today}T00:00:00Z`) : new Date());
     early.push(...runtimeVerdict.errors);
     if (props.stage === MaturityStage.ADAPTIVE) early.push(...validateResponders(props.environment, props.region, props.adaptive?.responderRoleArns));
+    if (props.adaptive?.delegationToken) {
+      early.push(...validateDelegationToken(props.adaptive.delegationToken).map((m) => stackProblem(props.environment, 'adaptive.delegationToken', m)));
+    }
     if (early.length > 0) {
       throw new AgentIamError(early);
     }
@@ -266,6 +280,7 @@ export class AgentIamStack extends TerraformStack {
     this.region = props.region;
     this.partition = partitionOf(props.region);
     this.auditOptions = props.audit ?? {};
+    this.delegationToken = props.adaptive?.delegationToken;
 
     if (props.stateBackend) {
       const backend = new S3Backend(this, {
@@ -364,6 +379,7 @@ export class AgentIamStack extends TerraformStack {
         revokerName: this.revocation.revoker.function.functionName,
         deletionProtection: props.adaptive?.deletionProtection,
         responderRoleArns: props.adaptive?.responderRoleArns ?? [],
+        delegationToken: props.adaptive?.delegationToken,
       });
       this.brokerPrincipals = [this.broker.broker.role.arn, ...this.breakGlass];
       this.detection!.addLambdaTarget({ id: 'revoker', function: this.revocation.revoker.function, severities: [...REVOKING_SEVERITIES] });
@@ -472,6 +488,8 @@ export class AgentIamStack extends TerraformStack {
       sessionPolicies: a.sessionPolicies.map((t) => t.name),
       // Who may ask for this agent's credentials (stage 4: callers of the broker).
       callers: [...(a.delegation?.awsPrincipals ?? [])],
+      // Whom callers may name (stage 4 without a delegation token; the broker refuses anyone else).
+      onBehalfOfPatterns: [...(a.delegation?.onBehalfOfPatterns ?? [])],
     };
     this.registry[a.agentName] = entry;
     const base = `/agent-iam/${this.environment}/agents/${a.agentName}`;
@@ -618,6 +636,14 @@ export class AgentIamStack extends TerraformStack {
     for (const a of this.agentList) seen.set(a.agentName, (seen.get(a.agentName) ?? 0) + 1);
     for (const [name, n] of seen) {
       if (n > 1) problems.push(stackProblem(this.environment, 'agents', `agent "${name}" is declared ${n} times; agent names must be unique in an environment (one role per agent)`));
+    }
+    if (this.stage >= MaturityStage.ADAPTIVE && !this.delegationToken) {
+      for (const a of this.agentList) {
+        if ((a.delegation?.onBehalfOfPatterns ?? []).length === 0) {
+          problems.push(`agent "${a.agentName}": delegation.onBehalfOfPatterns: is required at stage 4 unless adaptive.delegationToken verifies people's tokens: `
+            + 'the broker would otherwise take any name a caller gives as the source identity. Declare whom callers may act for, for example ["*@example.com"]');
+        }
+      }
     }
     const boundarySize = this.boundary().size;
     if (boundarySize > AwsLimits.MANAGED_POLICY_MAX) {

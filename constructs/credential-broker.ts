@@ -12,6 +12,7 @@ import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { guardedTablePolicy } from '../lib/table-guard';
 import { policyJson } from '../lib/policy';
 import { riskTableName } from '../lib/risk';
+import { DelegationTokenOptions } from '../lib/verified-delegation';
 import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { HardenedFunction } from './hardened-function';
 import { agentTable } from './agent-table';
@@ -30,6 +31,8 @@ export interface CredentialBrokerProps {
   readonly deletionProtection?: boolean;
   /** Roles that may write approvals into the risk table (besides the risk Lambda). */
   readonly responderRoleArns: string[];
+  /** The people's identity provider whose tokens the broker verifies. @default - none */
+  readonly delegationToken?: DelegationTokenOptions;
 }
 
 /** @internal */
@@ -81,7 +84,8 @@ export class CredentialBroker extends Construct {
         { Sid: 'ReadRiskAndApprovals', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: [this.riskTable.arn] },
         { Sid: 'TriggerRevocation', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [props.revokerArn] },
       ],
-      environment: common,
+      // The people's identity provider, when the stack declares one: the broker verifies their tokens.
+      environment: { ...common, ...(props.delegationToken ? { DELEGATION_TOKEN: JSON.stringify(props.delegationToken) } : {}) },
     });
     // Approvals loosen: only the responders (and the risk Lambda, for scores) write the risk table.
     this.riskTablePolicy = new DynamodbResourcePolicy(this, 'risk-table-policy', {

@@ -105,6 +105,13 @@ export interface AgentDelegation {
    * @default - none
    */
   readonly accountRootAcknowledgements?: AccountRootAcknowledgement[];
+  /**
+   * Stage 4 without `adaptive.delegationToken`: StringLike patterns of whom the agent's callers may
+   * name as `onBehalfOf` at the credential broker (for example `*@example.com`); the broker
+   * refuses any other name. Required at stage 4 unless the stack verifies people's tokens.
+   * @default - none
+   */
+  readonly onBehalfOfPatterns?: string[];
 }
 
 /** Context a trust policy is built in. */
@@ -445,6 +452,15 @@ export function validateDelegation(agent: string, d: AgentDelegation | undefined
         + 'use for example "user-*" or "*@example.com"');
     }
   }
+  (d.onBehalfOfPatterns ?? []).forEach((p, i) => {
+    if (Token.isUnresolved(p)) return;
+    if (/^[*?]*$/.test(p)) {
+      f(`onBehalfOfPatterns[${i}]`, `"${p}" lets a caller name anyone; name the people or a domain, for example "*@example.com"`);
+      return;
+    }
+    const why = unmatchableSourceIdentityPattern(p);
+    if (why) f(`onBehalfOfPatterns[${i}]`, `"${p}" can never match: ${why}; source identities are 2-64 letters, digits and _+=,.@- characters`);
+  });
   return problems;
 }
 

@@ -132,6 +132,25 @@ describe('stage 4 responders', () => {
     expect(errorOf(() => newStack({ stage: MaturityStage.ADAPTIVE, adaptive: {} })))
       .toContain('stack "dev": adaptive.responderRoleArns: is required at stage 4: name the roles of the people who may restore and approve agents (for example "arn:aws:iam::<account>:role/incident-responder")');
   });
+  test('a stage-4 agent without onBehalfOf patterns is rejected unless the stack verifies people\'s tokens', () => {
+    const open = { awsPrincipals: [ORCHESTRATOR] };
+    const stage4 = { stage: MaturityStage.ADAPTIVE };
+    const withTemplates = { expiresAt: '2030-01-01', delegation: open, sessionPolicies: [{ name: 'read', permissions: [Grant.readDynamoItems('arn:aws:dynamodb:us-east-1:111122223333:table/t')] }], permissions: [Grant.readDynamoItems('arn:aws:dynamodb:us-east-1:111122223333:table/t')] };
+    expect(synthError(withTemplates, stage4)).toContain('agent "triage": delegation.onBehalfOfPatterns: is required at stage 4 unless adaptive.delegationToken verifies people\'s tokens');
+    const verified = { ...stage4, adaptive: { responderRoleArns: ['arn:aws:iam::111122223333:role/responder'], delegationToken: { issuer: 'https://login.example.com', audiences: ['agent-iam'], jwksUri: 'https://login.example.com/keys' } } };
+    expect(synthError(withTemplates, verified)).not.toContain('onBehalfOfPatterns');
+  });
+  test('onBehalfOf patterns that let a caller name anyone, or no one, are rejected', () => {
+    const msg = synthError({ delegation: { awsPrincipals: [ORCHESTRATOR], onBehalfOfPatterns: ['*', 'user:*'] } });
+    expect(msg).toContain('agent "triage": delegation.onBehalfOfPatterns[0]: "*" lets a caller name anyone');
+    expect(msg).toContain('delegation.onBehalfOfPatterns[1]: "user:*" can never match: ":" is not allowed in a source identity');
+  });
+  test('a delegation token provider must be https with exact audiences', () => {
+    const msg = errorOf(() => newStack({ stage: MaturityStage.ADAPTIVE, adaptive: { responderRoleArns: ['arn:aws:iam::111122223333:role/responder'], delegationToken: { issuer: 'login.example.com', audiences: [], jwksUri: 'http://login.example.com/keys' } } }));
+    expect(msg).toContain('stack "dev": adaptive.delegationToken: issuer: "login.example.com" must be the provider\'s https issuer URL');
+    expect(msg).toContain('adaptive.delegationToken: audiences: give at least one exact aud value');
+    expect(msg).toContain('adaptive.delegationToken: jwksUri: "http://login.example.com/keys" must be the provider\'s https JWKS URL');
+  });
   test('a responder with a wildcard or that is not a role ARN is rejected', () => {
     const msg = errorOf(() => newStack({ stage: MaturityStage.ADAPTIVE, adaptive: { responderRoleArns: ['arn:aws:iam::111122223333:role/*', 'alice@example.com', 'arn:aws:iam::111122223333:user/bob'] } }));
     expect(msg).toContain('stack "dev": adaptive.responderRoleArns[0]: "arn:aws:iam::111122223333:role/*" has a wildcard');

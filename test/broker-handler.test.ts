@@ -29,6 +29,7 @@ import { policyDoc, PolicyDoc } from '../lib/policy';
 import { RISK_KEYS } from '../lib/risk';
 import { sessionPolicyDocument } from '../lib/session-policy';
 import { createAgentTable, MotoServer, startMoto } from './support/moto';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 const ACCOUNT = '123456789012'; // moto's default account
 const ENV = 'dev';
@@ -119,6 +120,7 @@ beforeAll(async () => {
     roleArn: ROLE_ARN, sessionTtlSeconds: 1800, maxSessionDurationSeconds: 3600,
     sessionPolicies: ['answer-question', 'update-notes', 'curated-only'],
     callers: [RUNTIME_ROLE, ORCHESTRATOR_ROLE],
+    onBehalfOfPatterns: ['*@example.com'],
   };
   const base = `/agent-iam/${ENV}/agents/${AGENT}`;
   const put = (Name: string, Value: string) => clients.ssm.send(new PutParameterCommand({ Name, Value, Type: 'SecureString' }));
@@ -411,6 +413,76 @@ describe('only the agent\'s declared callers get an answer', () => {
   });
 });
 
+describe('whom the agent acts for: declared patterns (no identity provider)', () => {
+  test('a declared caller cannot name a person outside the agent\'s onBehalfOf patterns', async () => {
+    const r = await ask({ onBehalfOf: 'ceo-at-other-corp' });
+    expect(r.statusCode).toBe(403);
+    expect(bodyOf(r)).toMatchObject({ decision: 'refuse-delegation', reason: expect.stringContaining('the registry allows "*@example.com"') });
+    await expectNothingIssued();
+    expect(logLine()).toMatchObject({ decision: 'refuse-delegation', delegation: 'declared-pattern' });
+  });
+
+  test('a name within the patterns is issued, and the log says the caller\'s word was checked against patterns', async () => {
+    await expectIssued(await ask({ access: 'write' }), { decision: 'issue', duration: 1800, policy: NOTES, band: 'low' });
+    expect(logLine()).toMatchObject({ decision: 'issue', delegation: 'declared-pattern', onBehalfOf: 'alice@example.com' });
+  });
+});
+
+describe('whom the agent acts for: a verified token of the person', () => {
+  const ISSUER = 'https://login.example.com/oauth2/default';
+  const AUDIENCE = 'agent-iam-broker';
+  let jwksServer: http.Server;
+  let jwksUri: string;
+  let sign: (claims: Record<string, unknown>, opts?: { exp?: string | number; iat?: number; key?: 'good' | 'rogue'; alg?: string }) => Promise<string>;
+  let tokenConfig: BrokerConfig;
+
+  beforeAll(async () => {
+    const good = await generateKeyPair('RS256');
+    const rogue = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(good.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    jwksServer = http.createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ keys: [jwk] })); });
+    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+    jwksUri = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
+    tokenConfig = { ...CONFIG, delegationToken: { issuer: ISSUER, audiences: [AUDIENCE], jwksUri } };
+    sign = async (claims, opts = {}) => {
+      const jwt = new SignJWT({ ...claims }).setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: 'k1' })
+        .setIssuedAt(opts.iat ?? Math.floor(NOW.getTime() / 1000) - 60).setExpirationTime(opts.exp ?? Math.floor(NOW.getTime() / 1000) + 600);
+      return jwt.sign(opts.key === 'rogue' ? rogue.privateKey : good.privateKey);
+    };
+  });
+  afterAll(async () => {
+    jwksServer?.closeAllConnections();
+    await new Promise<void>((resolve) => (jwksServer ? jwksServer.close(() => resolve()) : resolve()));
+  });
+
+  const askWithToken = (over: Record<string, unknown>) => broker(
+    clients, tokenConfig, urlEvent({ agent: AGENT, taskId: 't-100', template: 'update-notes', access: 'write', ...over }), NOW,
+  );
+
+  test('the token\'s subject becomes the source identity and the on-behalf-of tag; the log says verified-token', async () => {
+    const token = await sign({ iss: ISSUER, aud: AUDIENCE, sub: 'alice@example.com' });
+    const p = await expectIssued(await askWithToken({ subjectToken: token }), { decision: 'issue', duration: 1800, policy: NOTES, band: 'low' });
+    expect(p.get('SourceIdentity')).toBe('alice@example.com');
+    expect(logLine()).toMatchObject({ decision: 'issue', delegation: 'verified-token', onBehalfOf: 'alice@example.com' });
+  });
+
+  test.each([
+    ['no token at all (the caller only names someone)', async () => ({ onBehalfOf: 'alice@example.com' }), /pass the person's OIDC token/],
+    ['a token signed by another key', async () => ({ subjectToken: await sign({ iss: ISSUER, aud: AUDIENCE, sub: 'alice@example.com' }, { key: 'rogue' }) }), /ERR_JWS_SIGNATURE_VERIFICATION_FAILED/],
+    ['a token for another audience', async () => ({ subjectToken: await sign({ iss: ISSUER, aud: 'another-app', sub: 'alice@example.com' }) }), /ERR_JWT_CLAIM_VALIDATION_FAILED.*aud/],
+    ['a token of another issuer', async () => ({ subjectToken: await sign({ iss: 'https://evil.example.net', aud: AUDIENCE, sub: 'alice@example.com' }) }), /ERR_JWT_CLAIM_VALIDATION_FAILED.*iss/],
+    ['an expired token', async () => ({ subjectToken: await sign({ iss: ISSUER, aud: AUDIENCE, sub: 'alice@example.com' }, { exp: Math.floor(NOW.getTime() / 1000) - 3600, iat: Math.floor(NOW.getTime() / 1000) - 7200 }) }), /ERR_JWT_EXPIRED/],
+    ['an unsigned token (alg none)', async () => ({ subjectToken: `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify({ iss: ISSUER, aud: AUDIENCE, sub: 'alice@example.com', exp: 4102444800 })).toString('base64url')}.x` }), /refused/],
+    ['a valid token while onBehalfOf names someone else', async () => ({ subjectToken: await sign({ iss: ISSUER, aud: AUDIENCE, sub: 'alice@example.com' }), onBehalfOf: 'bob@example.com' }), /onBehalfOf "bob@example.com" is not the token's subject "alice@example.com"/],
+  ])('refused: %s', async (_title, body, reason) => {
+    const r = await askWithToken(await body());
+    expect(r.statusCode).toBe(403);
+    expect(bodyOf(r).decision).toBe('refuse-delegation');
+    expect(bodyOf(r).reason).toMatch(reason);
+    await expectNothingIssued();
+  });
+});
+
 describe('bad input gets 400 and names each field', () => {
   test.each([
     [{ agent: 'Research' }, 'agent: must be an agent name'],
@@ -456,7 +528,7 @@ describe('every decision is one structured log line for the SIEM', () => {
     expect(logLine()).toEqual({
       message: 'broker decision', time: NOW.toISOString(), caller: RUNTIME_SESSION,
       agent: AGENT, taskId: 't-100', onBehalfOf: 'alice@example.com', template: 'update-notes', access: 'read',
-      risk: { score: 12, band: 'elevated' }, decision: 'issue-read-only', reason: expect.any(String), durationSeconds: 900,
+      risk: { score: 12, band: 'elevated' }, decision: 'issue-read-only', reason: expect.any(String), durationSeconds: 900, delegation: 'declared-pattern',
     });
     expect(logs[0]).not.toContain('SecretAccessKey');
   });
@@ -481,11 +553,11 @@ describe('the Lambda entry point', () => {
 
   test('reads ENVIRONMENT and RISK_TABLE and reaches SSM, DynamoDB and STS at AWS_ENDPOINT_URL(_STS)', async () => {
     Object.assign(process.env, { AWS_ENDPOINT_URL: moto.endpoint, AWS_ENDPOINT_URL_STS: proxy.endpoint, ENVIRONMENT: ENV, RISK_TABLE: TABLE, REVOKER_FUNCTION: REVOKER });
-    const r = await handler(urlEvent({ agent: AGENT, taskId: 't-200', onBehalfOf: 'bob', template: 'answer-question', access: 'read' }));
+    const r = await handler(urlEvent({ agent: AGENT, taskId: 't-200', onBehalfOf: 'bob@example.com', template: 'answer-question', access: 'read' }));
     expect(r.statusCode).toBe(200);
     expect(bodyOf(r)).toMatchObject({ decision: 'issue', durationSeconds: 1800 });
     const [p] = await assumeRoleRequests();
-    expect(p.get('SourceIdentity')).toBe('bob');
+    expect(p.get('SourceIdentity')).toBe('bob@example.com');
     expect(JSON.parse(p.get('Policy')!)).toEqual(readOnlyVariant(ANSWER));
   });
 

@@ -30,6 +30,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createRemoteJWKSet, errors as joseErrors, JWTVerifyGetKey, jwtVerify } from 'jose';
+import { allowedOnBehalfOf, DelegationMethod, DelegationTokenOptions, SOURCE_IDENTITY } from '../../lib/verified-delegation';
 import { APPROVAL_FUTURE_SKEW_MS, BrokerAccess, BrokerDecisionKind, decide, readOnlyVariant } from '../../lib/broker';
 import { AwsLimits } from '../../lib/limits';
 import { policyDoc, PolicyDoc } from '../../lib/policy';
@@ -45,6 +47,8 @@ export interface BrokerConfig {
   readonly environment: string;
   readonly riskTable: string;
   readonly revokerFunction: string;
+  /** The people's identity provider: when set, every request must carry a token of the person, verified here. */
+  readonly delegationToken?: DelegationTokenOptions;
 }
 
 export interface BrokerClients {
@@ -52,6 +56,8 @@ export interface BrokerClients {
   readonly dynamodb: DynamoDBDocumentClient;
   readonly sts: STSClient;
   readonly lambda: LambdaClient;
+  /** Key resolver for delegation tokens. @default - the JWKS at the config's jwksUri, fetched and cached by jose */
+  readonly jwks?: JWTVerifyGetKey;
 }
 
 /** A task's request for credentials (the function URL's JSON body). */
@@ -60,8 +66,13 @@ export interface CredentialRequest {
   readonly agent: string;
   /** The task's id; becomes the `task-id` session tag and the role session name. */
   readonly taskId: string;
-  /** Whom the agent acts for; becomes the source identity and the `on-behalf-of` tag. */
-  readonly onBehalfOf: string;
+  /**
+   * Whom the agent acts for; becomes the source identity and the `on-behalf-of` tag. With a
+   * delegation token it may be left out (the token's subject is used) and must equal it if given.
+   */
+  readonly onBehalfOf?: string;
+  /** The person's OIDC ID or access token (compact JWS), when the stack declares `adaptive.delegationToken`. */
+  readonly subjectToken?: string;
   /** Session-policy template of the agent. */
   readonly template: string;
   readonly access: BrokerAccess;
@@ -85,7 +96,7 @@ export interface BrokerResponse {
 }
 
 /** Everything the broker can answer; `decide()`'s decisions plus the checks before and the failures after it. */
-export type BrokerOutcome = BrokerDecisionKind | 'bad-request' | 'refuse-caller' | 'error';
+export type BrokerOutcome = BrokerDecisionKind | 'bad-request' | 'refuse-caller' | 'refuse-delegation' | 'error';
 
 /** The registry entry fields the broker relies on (`/agent-iam/<env>/agents/<name>`). */
 export interface RegistryEntry {
@@ -94,6 +105,8 @@ export interface RegistryEntry {
   readonly sessionTtlSeconds: number;
   /** IAM ARNs of the roles (or users) allowed to ask the broker for this agent's credentials. */
   readonly callers: string[];
+  /** StringLike patterns of whom callers may name in onBehalfOf (used without a delegation token). */
+  readonly onBehalfOfPatterns?: string[];
   readonly sessionPolicies?: string[];
 }
 
@@ -125,7 +138,41 @@ function clientsFromEnv(): BrokerClients {
 export function brokerConfigFromEnv(env: NodeJS.ProcessEnv): BrokerConfig {
   const missing = ['ENVIRONMENT', 'RISK_TABLE', 'REVOKER_FUNCTION'].filter((k) => !env[k]);
   if (missing.length > 0) throw new Error(`broker: ${missing.join(', ')} not set`);
-  return { environment: env.ENVIRONMENT!, riskTable: env.RISK_TABLE!, revokerFunction: env.REVOKER_FUNCTION! };
+  // DELEGATION_TOKEN: JSON {"issuer", "audiences", "jwksUri"} (adaptive.delegationToken), or absent.
+  const delegationToken = env.DELEGATION_TOKEN ? JSON.parse(env.DELEGATION_TOKEN) as DelegationTokenOptions : undefined;
+  return { environment: env.ENVIRONMENT!, riskTable: env.RISK_TABLE!, revokerFunction: env.REVOKER_FUNCTION!, ...(delegationToken ? { delegationToken } : {}) };
+}
+
+/** One key set per JWKS URL per container: jose caches the keys and refetches on an unknown kid. */
+const keySets = new Map<string, JWTVerifyGetKey>();
+
+/** Longest a delegation token may have lived, seconds (beside its own exp). */
+export const DELEGATION_TOKEN_MAX_AGE_SECONDS = 3600;
+
+/**
+ * Verifies a person's token (signature against the JWKS, issuer, audience, exp/nbf with 60 s of
+ * clock tolerance, asymmetric algorithms only) and returns its subject, or why it was refused.
+ */
+export async function verifySubjectToken(clients: BrokerClients, options: DelegationTokenOptions, token: string, now: Date): Promise<{ subject?: string; problem?: string }> {
+  let keys = clients.jwks;
+  if (!keys) {
+    keys = keySets.get(options.jwksUri);
+    if (!keys) keySets.set(options.jwksUri, keys = createRemoteJWKSet(new URL(options.jwksUri)));
+  }
+  try {
+    const { payload } = await jwtVerify(token, keys, {
+      issuer: options.issuer, audience: options.audiences, clockTolerance: 60, currentDate: now,
+      maxTokenAge: DELEGATION_TOKEN_MAX_AGE_SECONDS,
+      algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
+    });
+    if (typeof payload.sub !== 'string' || !SOURCE_IDENTITY.test(payload.sub)) {
+      return { problem: `the token's sub ${JSON.stringify(payload.sub)} cannot be a source identity (2-64 letters, digits or _ + = . @ -)` };
+    }
+    return { subject: payload.sub };
+  } catch (e) {
+    const why = e instanceof joseErrors.JOSEError ? `${e.code}: ${e.message}` : `${errorName(e)}: ${(e as Error).message}`;
+    return { problem: `the delegation token was refused (${why})` };
+  }
 }
 
 /** The Lambda entry point (function URL, AuthType AWS_IAM). */
@@ -160,8 +207,12 @@ export function parseCredentialRequest(body: unknown): { request?: CredentialReq
     problems.push(`taskId: must be 1-${AwsLimits.TAG_VALUE_MAX} characters that a session tag accepts (letters, digits, spaces and _ . : / = + - @)`);
   }
   const onBehalfOf = str('onBehalfOf');
-  if (!onBehalfOf || !ON_BEHALF_OF.test(onBehalfOf)) {
-    problems.push('onBehalfOf: must be 2-64 letters, digits or _ + = . @ - (it becomes the session\'s source identity)');
+  const subjectToken = str('subjectToken');
+  if (b.subjectToken !== undefined && (!subjectToken || subjectToken.length > 16384 || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(subjectToken))) {
+    problems.push('subjectToken: must be the person\'s OIDC token as a compact JWS (three base64url parts), at most 16,384 characters');
+  }
+  if ((onBehalfOf === undefined && subjectToken === undefined) || (b.onBehalfOf !== undefined && (!onBehalfOf || !ON_BEHALF_OF.test(onBehalfOf)))) {
+    problems.push('onBehalfOf: must be 2-64 letters, digits or _ + = . @ - (it becomes the session\'s source identity); or pass subjectToken');
   }
   const template = str('template');
   if (!template || !TEMPLATE_NAME.test(template)) {
@@ -172,7 +223,13 @@ export function parseCredentialRequest(body: unknown): { request?: CredentialReq
     problems.push('access: must be "read" or "write"');
   }
   if (problems.length > 0) return { problems };
-  return { request: { agent: agent!, taskId: taskId!, onBehalfOf: onBehalfOf!, template: template!, access: access as BrokerAccess }, problems };
+  return {
+    request: {
+      agent: agent!, taskId: taskId!, template: template!, access: access as BrokerAccess,
+      ...(onBehalfOf !== undefined ? { onBehalfOf } : {}), ...(subjectToken !== undefined ? { subjectToken } : {}),
+    },
+    problems,
+  };
 }
 
 /** `task-<taskId>` in the characters and length a role session name accepts. */
@@ -219,7 +276,7 @@ export async function broker(clients: BrokerClients, config: BrokerConfig, event
   if (!request) {
     return respond(400, 'bad-request', problems.join('; '), { problems });
   }
-  Object.assign(log, { agent: request.agent, taskId: request.taskId, onBehalfOf: request.onBehalfOf, template: request.template, access: request.access });
+  Object.assign(log, { agent: request.agent, taskId: request.taskId, onBehalfOf: request.onBehalfOf ?? null, template: request.template, access: request.access });
   if (!caller) {
     return respond(403, 'refuse-caller', 'no IAM caller: the function URL must use AuthType AWS_IAM');
   }
@@ -232,6 +289,30 @@ export async function broker(clients: BrokerClients, config: BrokerConfig, event
     if (!isDeclaredCaller(caller, entry.callers)) {
       return respond(403, 'refuse-caller', `caller ${caller} is not a declared caller of agent "${request.agent}"`);
     }
+    // Whom the agent acts for: a verified token of the person, else a name within the declared patterns.
+    let onBehalfOf: string;
+    let delegation: DelegationMethod;
+    if (config.delegationToken) {
+      if (!request.subjectToken) {
+        return respond(403, 'refuse-delegation', 'this environment verifies whom agents act for: pass the person\'s OIDC token as subjectToken');
+      }
+      const verified = await verifySubjectToken(clients, config.delegationToken, request.subjectToken, now);
+      if (!verified.subject) return respond(403, 'refuse-delegation', verified.problem!, {}, { delegation: 'verified-token' });
+      if (request.onBehalfOf !== undefined && request.onBehalfOf !== verified.subject) {
+        return respond(403, 'refuse-delegation', `onBehalfOf "${request.onBehalfOf}" is not the token's subject "${verified.subject}"`, {}, { delegation: 'verified-token' });
+      }
+      onBehalfOf = verified.subject;
+      delegation = 'verified-token';
+    } else {
+      if (request.onBehalfOf === undefined || !allowedOnBehalfOf(entry.onBehalfOfPatterns, request.onBehalfOf)) {
+        return respond(403, 'refuse-delegation', `caller ${caller} may not act for "${request.onBehalfOf ?? ''}" with agent "${request.agent}": `
+          + `the registry allows ${entry.onBehalfOfPatterns && entry.onBehalfOfPatterns.length > 0 ? entry.onBehalfOfPatterns.map((p) => `"${p}"`).join(', ') : 'nobody (no onBehalfOfPatterns declared)'}`,
+        {}, { delegation: 'declared-pattern' });
+      }
+      onBehalfOf = request.onBehalfOf;
+      delegation = 'declared-pattern';
+    }
+    Object.assign(log, { onBehalfOf, delegation });
     if (entry.sessionPolicies && !entry.sessionPolicies.includes(request.template)) {
       return respond(400, 'bad-request', `agent "${request.agent}" has no session-policy template "${request.template}" (it has: ${entry.sessionPolicies.join(', ') || 'none'})`);
     }
@@ -282,10 +363,10 @@ export async function broker(clients: BrokerClients, config: BrokerConfig, event
     const out = await clients.sts.send(new AssumeRoleCommand({
       RoleArn: entry.roleArn,
       RoleSessionName: sessionName,
-      SourceIdentity: request.onBehalfOf,
+      SourceIdentity: onBehalfOf,
       Tags: [
         { Key: 'task-id', Value: request.taskId },
-        { Key: 'on-behalf-of', Value: request.onBehalfOf },
+        { Key: 'on-behalf-of', Value: onBehalfOf },
         { Key: 'risk-level', Value: risk.band },
       ],
       Policy: JSON.stringify(d.sessionPolicy),
@@ -334,6 +415,9 @@ async function registryEntry(clients: BrokerClients, config: BrokerConfig, agent
   if (typeof e?.roleArn !== 'string' || typeof e?.sessionTtlSeconds !== 'number'
     || !Array.isArray(e?.callers) || !e.callers.every((c: unknown) => typeof c === 'string')) {
     throw new Error(`registry entry ${name} lacks roleArn, sessionTtlSeconds or callers (an array of IAM ARNs)`);
+  }
+  if (e.onBehalfOfPatterns !== undefined && (!Array.isArray(e.onBehalfOfPatterns) || !e.onBehalfOfPatterns.every((p: unknown) => typeof p === 'string'))) {
+    throw new Error(`registry entry ${name}: onBehalfOfPatterns must be an array of patterns`);
   }
   return e as RegistryEntry;
 }

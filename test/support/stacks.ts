@@ -18,7 +18,7 @@ export function agentProps(overrides: Partial<AgentIdentityProps> = {}): AgentId
     name: 'triage',
     owner: 'support-platform@example.com',
     purpose: 'Triages support tickets',
-    delegation: { awsPrincipals: [ORCHESTRATOR] },
+    delegation: { awsPrincipals: [ORCHESTRATOR], onBehalfOfPatterns: ['*@example.com'] },
     permissions: [],
     ...overrides,
   } as AgentIdentityProps;

@@ -38,6 +38,13 @@ export interface HardenedFunctionProps {
   readonly logRetentionDays?: number;
   /** Topic the error alarm notifies. @default - no alarm actions */
   readonly alarmTopicArn?: string;
+  /**
+   * The function runs on a schedule at least this often (seconds): an alarm fires when it has not
+   * run for three such periods, missing data breaching (a disabled schedule, removed target,
+   * concurrency 0 or deleted function all look like silence).
+   * @default - not scheduled: no missing-tick alarm
+   */
+  readonly expectedEverySeconds?: number;
 }
 
 /** @internal */
@@ -108,5 +115,27 @@ export class HardenedFunction extends Construct {
       treatMissingData: 'notBreaching',
       alarmActions: props.alarmTopicArn ? [props.alarmTopicArn] : undefined,
     });
+    // Concurrency set to 0 (or exhausted) throttles every invocation: the function is switched off.
+    new CloudwatchMetricAlarm(this, 'throttles', {
+      alarmName: `${name}-throttles`,
+      alarmDescription: `${name} was throttled: invocations were refused (reserved concurrency 0 or exhausted); its guarantee does not hold`,
+      namespace: 'AWS/Lambda', metricName: 'Throttles', dimensions: { FunctionName: name },
+      statistic: 'Sum', period: 60, evaluationPeriods: 1, threshold: 0, comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+      alarmActions: props.alarmTopicArn ? [props.alarmTopicArn] : undefined,
+    });
+    if (props.expectedEverySeconds !== undefined) {
+      const period = Math.max(60, Math.ceil(props.expectedEverySeconds / 60) * 60);
+      new CloudwatchMetricAlarm(this, 'missing-ticks', {
+        alarmName: `${name}-missing-ticks`,
+        alarmDescription: `${name} has not run for ${3 * period} s though it is scheduled every ${props.expectedEverySeconds} s: `
+          + 'schedule disabled, target removed, concurrency 0 or function deleted',
+        namespace: 'AWS/Lambda', metricName: 'Invocations', dimensions: { FunctionName: name },
+        statistic: 'Sum', period, evaluationPeriods: 3, threshold: 1, comparisonOperator: 'LessThanThreshold',
+        // Silence is the failure: no data breaches.
+        treatMissingData: 'breaching',
+        alarmActions: props.alarmTopicArn ? [props.alarmTopicArn] : undefined,
+      });
+    }
   }
 }

@@ -51,6 +51,7 @@ export class TokenAgeLimit extends Construct {
       description: `Keeps the token-age policies of the ${env} agents current: denies sessions older than their TTL`,
       keyArn: props.keyArn,
       alarmTopicArn: props.alarmTopicArn,
+      expectedEverySeconds: props.tickSeconds ?? TOKEN_AGE_TICK_SECONDS,
       statements: [{
         Sid: 'ManageVersionsOfOwnPoliciesOnly', Effect: 'Allow',
         Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:ListPolicyVersions', 'iam:GetPolicy', 'iam:GetPolicyVersion'],

@@ -98,6 +98,18 @@ describe('loosening needs a responder, enforced by the tables\' resource policie
   });
 });
 
+describe('the revocation path cannot be switched off in silence', () => {
+  test.each(['agent-iam-revoker-prod', 'agent-iam-risk-prod', 'agent-iam-broker-prod'])('%s alarms on throttles (concurrency 0 refuses every invocation)', (fn) => {
+    const alarms = Object.values(tf.resource.aws_cloudwatch_metric_alarm as Record<string, any>);
+    expect(alarms).toContainEqual(expect.objectContaining({ alarm_name: `${fn}-throttles`, metric_name: 'Throttles', threshold: 0, comparison_operator: 'GreaterThanThreshold' }));
+  });
+
+  test('changing the control plane (DET-3.13) and token-age policies (DET-3.14) is detected, for people', () => {
+    const ids = Object.values(tf.resource.aws_cloudwatch_event_rule as Record<string, any>).map((r) => r.tags?.['agent-iam:detection']);
+    expect(ids).toEqual(expect.arrayContaining(['DET-3.13', 'DET-3.14']));
+  });
+});
+
 describe('people-only detections at stage 4', () => {
   test('break-glass AssumeRole raises DET-3.15 (high) to people and the SIEM, never to the revoker or the risk scorer', () => {
     const rules = tf.resource.aws_cloudwatch_event_rule as Record<string, any>;

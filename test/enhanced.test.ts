@@ -6,6 +6,7 @@
 import { App, Testing } from 'cdktf';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaInvocation } from '@cdktf/provider-aws/lib/lambda-invocation';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
@@ -92,6 +93,16 @@ describe('ephemeral credentials: the token-age policy', () => {
 });
 
 describe('the token-age Lambda', () => {
+  test('switched off silently (schedule disabled, target removed, concurrency 0) it raises an alarm: missing ticks breach', () => {
+    expect(out).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      alarm_name: 'agent-iam-token-age-staging-missing-ticks', metric_name: 'Invocations', namespace: 'AWS/Lambda',
+      comparison_operator: 'LessThanThreshold', threshold: 1, evaluation_periods: 3, period: 60, treat_missing_data: 'breaching',
+    });
+    expect(out).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      alarm_name: 'agent-iam-token-age-staging-throttles', metric_name: 'Throttles', comparison_operator: 'GreaterThanThreshold', threshold: 0,
+    });
+  });
+
   test('is hardened: DLQ, reserved concurrency, tracing, encrypted environment, deterministic code hash', () => {
     expect(out).toHaveResourceWithProperties(LambdaFunction, {
       function_name: 'agent-iam-token-age-staging',

@@ -19,7 +19,7 @@ function fleet(n: number): AgentIdentityProps[] {
     const table = Grant.readDynamoItems(`arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/t-${id}`);
     return {
       name: `agent-${id}`, owner: `team-${i % 25}@example.com`, purpose: `Fleet agent ${id}`, expiresAt: '2030-06-30',
-      delegation: { awsPrincipals: [ORCHESTRATOR] },
+      delegation: { awsPrincipals: [ORCHESTRATOR], onBehalfOfPatterns: ['*@example.com'] },
       sessionPolicies: [{ name: 'read-table', permissions: [table] }],
       permissions: [
         table,

@@ -16,6 +16,24 @@ import { ledgerTableName, restoreRequestItem, RevocationAction, RevocationResult
 import { riskTableName } from '../../lib/risk';
 import { AwsPort, CliContext, CliError, ExitCode } from './context';
 
+/**
+ * Runs one AWS API call; its failure becomes one line naming the call, AWS's error and what to
+ * check (exit 1), never an "internal error".
+ */
+async function awsCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const err = e as { name?: string; message?: string };
+    const text = `${err.name ?? ''} ${err.message ?? ''}`;
+    const hint = err.name === 'ResourceNotFoundException' || /not found/i.test(err.message ?? '')
+      ? '; is the stage-4 stack of this environment deployed in this account and region (--region)?'
+      : /credential|security token|signature|expired|region/i.test(text) ? '; check the AWS credentials and region of this shell' : '';
+    throw new CliError(`${what}: ${err.name ?? 'Error'}: ${err.message ?? String(e)}${hint}`, ExitCode.FAILED);
+  }
+}
+
 /** The AWS SDK behind the kill switch (default credential chain and region). */
 export function sdkAwsPort(region?: string): AwsPort {
   const cfg = region ? { region } : {};
@@ -23,13 +41,13 @@ export function sdkAwsPort(region?: string): AwsPort {
     async callerArn() {
       // Literal requires, so that the CLI bundle contains the clients.
       const sts = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
-      return (await new sts.STSClient(cfg).send(new sts.GetCallerIdentityCommand({}))).Arn ?? 'unknown';
+      return (await awsCall('sts:GetCallerIdentity', () => new sts.STSClient(cfg).send(new sts.GetCallerIdentityCommand({})))).Arn ?? 'unknown';
     },
     async invoke(functionName, payload) {
       const lambda = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
-      const r = await new lambda.LambdaClient(cfg).send(new lambda.InvokeCommand({
+      const r = await awsCall(`lambda:Invoke ${functionName}`, () => new lambda.LambdaClient(cfg).send(new lambda.InvokeCommand({
         FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)),
-      }));
+      })));
       const body = r.Payload ? JSON.parse(Buffer.from(r.Payload).toString('utf8')) : undefined;
       if (r.FunctionError) throw new CliError(`${functionName} failed: ${body?.errorMessage ?? r.FunctionError}`, ExitCode.FAILED);
       return body;
@@ -37,7 +55,7 @@ export function sdkAwsPort(region?: string): AwsPort {
     async putItem(table, item) {
       const ddb = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
       const doc = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
-      await doc.DynamoDBDocumentClient.from(new ddb.DynamoDBClient(cfg)).send(new doc.PutCommand({ TableName: table, Item: item }));
+      await awsCall(`dynamodb:PutItem ${table}`, () => doc.DynamoDBDocumentClient.from(new ddb.DynamoDBClient(cfg)).send(new doc.PutCommand({ TableName: table, Item: item })));
     },
   };
 }

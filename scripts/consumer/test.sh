@@ -78,9 +78,9 @@ status=$?
 set -e
 # moto has no revoker function: the call must reach the Lambda API and fail there, on one line.
 [ "$status" -ne 0 ] || fail "revoke succeeded against a moto account without a revoker: $revoked"
-grep -qi 'agent-iam-revoker-prod' <<<"$revoked" || fail "revoke did not reach the Lambda API: $revoked"
-! grep -qi 'cannot find module\|npm install' <<<"$revoked" || fail "revoke is missing a module: $revoked"
-echo "npm: agent-iam approve wrote the approval through the bundled DynamoDB client; revoke reached the Lambda API ($revoked)"
+grep -q '^agent-iam: lambda:Invoke agent-iam-revoker-prod: ResourceNotFoundException: .*is the stage-4 stack of this environment deployed' <<<"$revoked" \
+  || fail "revoke did not reach the Lambda API with a one-line error: $revoked"
+echo "npm: agent-iam approve wrote the approval through the bundled DynamoDB client; revoke reached the Lambda API ($(grep '^agent-iam:' <<<"$revoked"))"
 kill "$moto_pid"; moto_pid=""
 unset AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_DEFAULT_REGION
 

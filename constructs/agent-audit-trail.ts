@@ -131,7 +131,8 @@ export class AgentAuditTrail extends Construct {
         },
         {
           Sid: 'CloudWatchLogsEncryptsTrailGroup', Effect: 'Allow', Principal: { Service: [`logs.${region}.amazonaws.com`] },
-          Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'], Resource: ['*'],
+          // No kms:Describe*: DescribeKey carries no encryption context, so under this condition it could never be allowed.
+          Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'], Resource: ['*'],
           Condition: {
             ArnLike: {
               'kms:EncryptionContext:aws:logs:arn': [

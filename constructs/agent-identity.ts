@@ -20,7 +20,7 @@ import { Grant, grantStatements, validateGrants } from '../lib/grant';
 import { layoutPolicies, mergeStatements, policyDoc, PolicyDoc, policyJson, PolicyLayout, policySize, Statement } from '../lib/policy';
 import { validateTags } from '../lib/tags';
 import { AGENT_TAGS, AgentFacts } from '../lib/stage-check';
-import { AgentContext, applyContext, isIsoDate, isoDateProblem, resourcesOutsideRegions, validateContext } from '../lib/context';
+import { AgentContext, applyContext, isIsoDate, isoDateProblem, resourcesOutsideRegions, utcDateTime, validateContext } from '../lib/context';
 import { SessionPolicyTemplate, sessionPolicyDocument, validateSessionPolicies } from '../lib/session-policy';
 import { tokenAgePolicy } from '../lib/token-age';
 import { findContext } from './agent-iam-context';
@@ -206,7 +206,7 @@ export class AgentIdentity extends Construct {
     if (enhanced && props.expiresAt && props.expiresAt !== 'never' && isIsoDate(props.expiresAt)) {
       this.guardrails.push({
         Sid: 'DenyAfterExpiry', Effect: 'Deny', Action: ['*'], Resource: ['*'],
-        Condition: { DateGreaterThan: { 'aws:CurrentTime': [props.expiresAt] } },
+        Condition: { DateGreaterThan: { 'aws:CurrentTime': [utcDateTime(props.expiresAt)] } },
       });
     }
     this.tokenAgeArn = enhanced ? ctx.tokenAgePolicyArn(this.sessionTtl) : undefined;

@@ -67,6 +67,14 @@ export function isIsoDate(s: string): boolean {
   return !Number.isNaN(Date.parse(s));
 }
 
+/**
+ * An ISO 8601 date or date-time as the UTC date-time IAM compares (`2027-06-30` gives
+ * `2027-06-30T00:00:00Z`, `2027-06-30T18:00:00+02:00` gives `2027-06-30T16:00:00Z`).
+ */
+export function utcDateTime(s: string): string {
+  return new Date(Date.parse(/T/.test(s) ? s : `${s}T00:00:00Z`)).toISOString().replace(/\.000Z$/, 'Z');
+}
+
 /** Why a string is not an ISO 8601 date the library accepts (for messages), or undefined when it is one. */
 export function isoDateProblem(s: string): string | undefined {
   if (isIsoDate(s)) return undefined;
@@ -87,8 +95,8 @@ export function contextConditions(ctx: AgentContext): ConditionBlock {
   add('StringEquals', 'aws:SourceVpce', ctx.sourceVpce);
   add('StringEquals', 'aws:SourceVpc', ctx.sourceVpc);
   add('IpAddress', 'aws:SourceIp', ctx.sourceIp);
-  add('DateGreaterThan', 'aws:CurrentTime', ctx.notBefore ? [ctx.notBefore] : undefined);
-  add('DateLessThan', 'aws:CurrentTime', ctx.notAfter ? [ctx.notAfter] : undefined);
+  add('DateGreaterThan', 'aws:CurrentTime', ctx.notBefore ? [isIsoDate(ctx.notBefore) ? utcDateTime(ctx.notBefore) : ctx.notBefore] : undefined);
+  add('DateLessThan', 'aws:CurrentTime', ctx.notAfter ? [isIsoDate(ctx.notAfter) ? utcDateTime(ctx.notAfter) : ctx.notAfter] : undefined);
   add('ForAnyValue:StringEquals', 'aws:CalledVia', ctx.calledVia);
   return c;
 }

@@ -71,6 +71,12 @@ function plausibleArn(type: string, name: string, res: any): string {
     case 'aws_cloudwatch_log_group': return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${n}`;
     case 'aws_dynamodb_table': return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${n}`;
     case 'aws_cloudtrail': return `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/${n}`;
+    case 'aws_sns_topic': return `arn:aws:sns:${REGION}:${ACCOUNT}:${n}`;
+    case 'aws_lambda_function': return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${res?.function_name ?? n}`;
+    case 'aws_dynamodb_table': return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${n}`;
+    case 'aws_cloudwatch_event_rule': return `arn:aws:events:${REGION}:${ACCOUNT}:rule/${n}`;
+    case 'aws_ssm_parameter': return `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${String(n).replace(/^\//, '')}`;
+    case 'aws_sfn_state_machine': return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${n}`;
     default: return `arn:aws:${type.replace(/^aws_/, '')}:${REGION}:${ACCOUNT}:${n}`;
   }
 }

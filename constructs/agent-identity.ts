@@ -197,7 +197,7 @@ export class AgentIdentity extends Construct {
     const grantKeys = this.permissions.flatMap((g) => g.statements.flatMap((st) => (st.conditions ?? []).map((c) => c.variable)));
     p.push(...validateContext(name, this.effectiveContext, grantKeys));
     const merged = mergeStatements(grantStatements(this.permissions));
-    p.push(...validateSessionPolicies(name, props.sessionPolicies ?? [], merged));
+    p.push(...validateSessionPolicies(name, props.sessionPolicies ?? [], merged, ctx.partition));
     this.statements = applyContext(merged, this.effectiveContext);
     for (const [arn, region, allowed] of resourcesOutsideRegions(this.statements)) {
       Annotations.of(this).addWarning(`${agentSubject(name)}: permissions: "${arn}" is in ${region}, outside the agent's allowed regions (${allowed.join(', ')}); `

@@ -4,7 +4,7 @@
  * the agent's grants and within STS's 2,048-character session-policy limit.
  */
 import { agentProblem } from './errors';
-import { Grant, grantStatements } from './grant';
+import { Grant, grantStatements, validateGrants } from './grant';
 import { AwsLimits } from './limits';
 import { mergeStatements, policyDoc, PolicyDoc, policySize, Statement } from './policy';
 
@@ -42,11 +42,13 @@ export function sessionPolicyDocument(t: SessionPolicyTemplate): PolicyDoc {
 }
 
 /** Problems with an agent's templates: names, subset of the agent's grants, size. */
-export function validateSessionPolicies(agent: string, templates: SessionPolicyTemplate[], agentStatements: Statement[]): string[] {
+export function validateSessionPolicies(agent: string, templates: SessionPolicyTemplate[], agentStatements: Statement[], partition?: string): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   templates.forEach((t, i) => {
     const field = `sessionPolicies[${i}]`;
+    // A template is a policy too: its actions, ARNs and conditions mean what IAM reads.
+    if (partition) problems.push(...validateGrants(agent, t.permissions ?? [], partition, `${field}.permissions`));
     if (!/^[a-z][a-z0-9-]{0,39}$/.test(t.name ?? '')) {
       problems.push(agentProblem(agent, `${field}.name`, `"${t.name}" must be 1-40 lower-case letters, digits and hyphens, starting with a letter`));
     }

@@ -12,7 +12,7 @@ import { AwsLimits } from '../lib/limits';
 import { mergeStatements, policyDoc, policySize } from '../lib/policy';
 import { quarantinePolicy, revocationPolicy, revokerInlineReserve } from '../lib/revocation';
 import { MaturityStage } from '../lib/maturity';
-import { ACCOUNT, agentPolicies, AgentPolicies, agentProps, errorOf, newStack, ORCHESTRATOR, resolveRefs, synthError } from './support/stacks';
+import { ACCOUNT, agentPolicies, AgentPolicies, agentProps, errorOf, newStack, ORCHESTRATOR, RESPONDER, resolveRefs, synthError } from './support/stacks';
 import { checkStage } from '../lib/stage-check';
 import { decide } from './support/simulator';
 
@@ -380,7 +380,7 @@ describe('9. the trust policy actually written is measured', () => {
     const breakGlassRoleArns = Array.from({ length: 30 }, (_, i) => `arn:aws:iam::${ACCOUNT}:role/break-glass-${String(i).padStart(2, '0')}`);
     const msg = synthError(
       { expiresAt: '2027-06-30', sessionPolicies: [{ name: 'read', permissions: [Grant.readDynamoItems(TABLE)] }], permissions: [Grant.readDynamoItems(TABLE)] },
-      { stage: MaturityStage.ADAPTIVE, environment: 'prod', adaptive: { breakGlassRoleArns } },
+      { stage: MaturityStage.ADAPTIVE, environment: 'prod', adaptive: { breakGlassRoleArns, responderRoleArns: [RESPONDER] } },
     );
     expect(msg).toMatch(/agent "triage": delegation: the trust policy written on the role \(the broker and 30 break-glass roles of stage 4\) is \d+ characters as IAM counts them; IAM allows 2048/);
   });
@@ -408,5 +408,16 @@ describe('13. stack inputs are collected library messages', () => {
     expect(msg).toContain('stack "dev": agents: agent "twin" is declared 2 times; agent names must be unique in an environment');
     expect(msg).toContain('agent "twin": owner: is required');
     expect(msg).not.toContain('There is already a Construct');
+  });
+});
+
+describe('session-policy templates are policies too', () => {
+  test('ANDed conditions in a template are rejected like in a grant', () => {
+    const prefix = Grant.allow({
+      actions: ['s3:ListBucket'], resources: [BUCKET],
+      conditions: [{ test: 'StringLike', variable: 's3:prefix', values: ['a/*'] }, { test: 'StringLike', variable: 's3:prefix', values: ['*/b/*'] }],
+    });
+    expect(synthError({ permissions: [Grant.allow({ actions: ['s3:ListBucket'], resources: [BUCKET] })], sessionPolicies: [{ name: 'list', permissions: [prefix] }] }))
+      .toContain('agent "triage": sessionPolicies[0].permissions[0].conditions[1]: repeats StringLike on "s3:prefix"');
   });
 });

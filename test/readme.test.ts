@@ -32,3 +32,10 @@ test('the README names the two commands of the quickstart', () => {
 test.each(DETECTION_RULES.map((r) => [r.id, r.severity, r.title] as [string, string, string]))('the detection catalog lists %s (%s): %s', (id, severity, title) => {
   expect(readme).toMatch(new RegExp(`\\| ${id} \\| ${severity} \\| ${String(title).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 });
+
+test('the threat model says what IAM enforces, what detection covers and what remains, with an SCP for the revoker', () => {
+  const section = readme.slice(readme.indexOf('### Threat model'));
+  for (const heading of ['**Enforced by IAM**', '**Covered by detection**', '**What remains**']) expect(section).toContain(heading);
+  const scp = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)![1]);
+  expect(scp.Statement[0]).toMatchObject({ Effect: 'Deny', Action: expect.arrayContaining(['lambda:InvokeFunction']), Resource: expect.stringContaining('function:agent-iam-revoker-') });
+});

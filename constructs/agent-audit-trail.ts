@@ -25,6 +25,7 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { policyDoc, policyJson } from '../lib/policy';
 import { TrailFacts } from '../lib/stage-check';
+import { markLibraryOwned } from './terraform-literals';
 
 /** Properties of an AgentAuditTrail. */
 export interface AgentAuditTrailProps {
@@ -100,6 +101,7 @@ export class AgentAuditTrail extends Construct {
 
   constructor(scope: Construct, id: string, props: AgentAuditTrailProps) {
     super(scope, id);
+    markLibraryOwned(this);
     const { environment: env, partition, region, accountId } = props;
     const retention = props.logRetentionDays ?? 365;
     if (retention < 365) {

@@ -23,6 +23,7 @@ import { Annotations, Aspects } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { DetectionContext, DetectionPattern, DetectionRule, detectionPatterns, detectionRuleNamePrefix, deniedCallsMetricFilterPattern, ruleName, RULE_STATE_WITH_READ_ONLY_EVENTS } from '../lib/detections';
 import { policyDoc, policyJson } from '../lib/policy';
+import { markLibraryOwned } from './terraform-literals';
 
 /** @internal */
 export interface AgentDetectionProps {
@@ -64,6 +65,7 @@ export class AgentDetection extends Construct {
 
   constructor(scope: Construct, id: string, props: AgentDetectionProps) {
     super(scope, id);
+    markLibraryOwned(this);
     this.props = props;
     const env = props.environment;
     this.topic = new SnsTopic(this, 'topic', {

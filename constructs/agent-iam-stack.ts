@@ -264,7 +264,10 @@ export class AgentIamStack extends TerraformStack {
     }
     const runtime = props.lambdaRuntime ?? DEFAULT_LAMBDA_RUNTIME;
     const today = this.node.tryGetContext(TODAY_CONTEXT);
-    const runtimeVerdict = judgeLambdaRuntime(props.environment, runtime, today ? new Date(`${today}T00:00:00Z`) : new Date());
+    // Functions exist from stage 3 on; a stage-2 stack has no runtime to judge.
+    const runtimeVerdict = props.stage >= MaturityStage.ENHANCED
+      ? judgeLambdaRuntime(props.environment, runtime, today !== undefined ? new Date(`${today}T00:00:00Z`) : new Date())
+      : { errors: [], warnings: [] };
     early.push(...runtimeVerdict.errors);
     if (props.stage === MaturityStage.ADAPTIVE) early.push(...validateResponders(props.environment, props.region, props.adaptive?.responderRoleArns));
     if (props.adaptive?.delegationToken) {

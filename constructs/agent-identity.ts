@@ -24,6 +24,7 @@ import { AgentContext, applyContext, isIsoDate, isoDateProblem, resourcesOutside
 import { SessionPolicyTemplate, sessionPolicyDocument, validateSessionPolicies } from '../lib/session-policy';
 import { tokenAgePolicy } from '../lib/token-age';
 import { findContext } from './agent-iam-context';
+import { markLibraryOwned } from './terraform-literals';
 
 /** How sensitive the data an agent handles is. */
 export enum DataClassification {
@@ -127,6 +128,7 @@ export class AgentIdentity extends Construct {
 
   constructor(scope: Construct, id: string, props: AgentIdentityProps) {
     super(scope, id);
+    markLibraryOwned(this);
     const ctx = findContext(this);
     if (!ctx) {
       throw new Error(`agent "${props?.name}": AgentIdentity must be created inside an AgentIamStack (it needs the environment, its permissions boundary and audit trail); create it with the stack as scope or use stack.addAgent(...)`);

@@ -16,6 +16,7 @@ import { DelegationTokenOptions } from '../lib/verified-delegation';
 import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { HardenedFunction } from './hardened-function';
 import { agentTable } from './agent-table';
+import { markLibraryOwned } from './terraform-literals';
 
 /** @internal */
 export interface CredentialBrokerProps {
@@ -46,6 +47,7 @@ export class CredentialBroker extends Construct {
 
   constructor(scope: Construct, id: string, props: CredentialBrokerProps) {
     super(scope, id);
+    markLibraryOwned(this);
     const env = props.environment;
     const p = props.partition;
     // Event records (idempotency keys) expire after 7 days through DynamoDB TTL on `expiresAt`.

@@ -17,6 +17,7 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { policyDoc, policyJson, Statement } from '../lib/policy';
 import { bundleLambda } from './lambda-bundle';
 import { DEFAULT_LAMBDA_RUNTIME, LAMBDA_RUNTIME_CONTEXT } from '../lib/lambda-runtime';
+import { markLibraryOwned } from './terraform-literals';
 
 /** @internal */
 export interface HardenedFunctionProps {
@@ -57,6 +58,7 @@ export class HardenedFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: HardenedFunctionProps) {
     super(scope, id);
+    markLibraryOwned(this);
     const { functionName: name, keyArn } = props;
     const bundle = bundleLambda(props.handlerDir, path.join(__dirname, '..', 'lambda', props.handlerDir));
     this.sourceCodeHash = bundle.sourceCodeHash;

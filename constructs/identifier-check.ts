@@ -9,6 +9,7 @@ import { IAspect, TerraformResource } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { identifierProblems } from '../lib/aws-identifiers';
 import { stackProblem } from '../lib/errors';
+import { isLibraryOwned } from './terraform-literals';
 
 const checked = new WeakSet<IConstruct>();
 
@@ -25,7 +26,9 @@ export class IdentifierCheck implements IAspect {
         const attributes = (resource as unknown as { synthesizeAttributes(): Record<string, unknown> }).synthesizeAttributes();
         const address = `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
         return identifierProblems(resource.terraformResourceType, address, attributes)
-          .map((p) => stackProblem(this.environment, 'identifier', `${p}; the library derives this name from the agent, environment or detection names: shorten or rename them`));
+          .map((p) => stackProblem(this.environment, 'identifier', isLibraryOwned(resource)
+            ? `${p}; the library derives this name from the agent, environment or detection names: shorten or rename them`
+            : `${p}; rename it`));
       },
     });
   }

@@ -16,6 +16,7 @@ import { ledgerTableName, REVOKER_FORBIDDEN_ACTIONS, revokerFunctionName } from 
 import { RevocationFacts } from '../lib/stage-check';
 import { HardenedFunction } from './hardened-function';
 import { agentTable } from './agent-table';
+import { markLibraryOwned } from './terraform-literals';
 
 /** @internal */
 export interface RevocationPathProps {
@@ -39,6 +40,7 @@ export class RevocationPath extends Construct {
 
   constructor(scope: Construct, id: string, props: RevocationPathProps) {
     super(scope, id);
+    markLibraryOwned(this);
     const env = props.environment;
     this.environment = env;
     this.ledger = agentTable(this, 'ledger', ledgerTableName(env), props.keyArn, props.deletionProtection ?? true);

@@ -5,7 +5,8 @@
  * (`escapeTemplateSequences`), so IAM policy variables, session-policy
  * templates and user text never reach Terraform's template parser.
  *
- * Only elements under a construct marked with `markLibraryOwned` are touched:
+ * Only elements under a construct marked with `markLibraryOwned` are touched
+ * (every library construct marks itself, the stack marks what it creates):
  * resources a user adds to the stack keep their strings as written. Escape
  * hatches (`addOverride`) are not rewritten either; they are the user's words.
  * Values produced lazily as whole objects (`Lazy.anyValue`) are escaped when
@@ -24,6 +25,11 @@ export function markLibraryOwned(scope: IConstruct): void {
   owned.add(scope);
 }
 
+/** @internal Whether a construct is (under) one the library wrote. */
+export function isLibraryOwned(node: IConstruct): boolean {
+  return isOwned(node);
+}
+
 function isOwned(node: IConstruct): boolean {
   return node.node.scopes.some((s) => owned.has(s));
 }
@@ -38,15 +44,21 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function escapeDeep(value: unknown): unknown {
   if (typeof value === 'string') return escapeTemplateSequences(value);
   if (Array.isArray(value)) return value.map(escapeDeep);
-  if (value !== null && typeof value === 'object' && Token.isUnresolved(value) && typeof (value as IResolvable).resolve === 'function') {
-    return escapingResolvable(value as IResolvable);
-  }
+  // Only values the library produces lazily are literals; a resolvable that is a Terraform
+  // reference (or an expression) resolves to `${...}` Terraform must read, and is left alone.
+  if (isLazy(value)) return escapingResolvable(value as IResolvable);
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = escapeDeep(v);
     return out;
   }
   return value;
+}
+
+/** cdktf's Lazy values (Lazy.anyValue and friends) hold a producer; references and expressions do not. */
+function isLazy(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && Token.isUnresolved(value)
+    && typeof (value as IResolvable).resolve === 'function' && typeof (value as { producer?: { produce?: unknown } }).producer?.produce === 'function';
 }
 
 function escapingResolvable(inner: IResolvable): IResolvable {

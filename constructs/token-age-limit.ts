@@ -15,7 +15,7 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { policyJson } from '../lib/policy';
 import { TOKEN_AGE_TICK_SECONDS, tokenAgePolicy, tokenAgePolicyName, TokenAgeTarget } from '../lib/token-age';
 import { HardenedFunction } from './hardened-function';
-import { lazyLiteral } from './terraform-literals';
+import { lazyLiteral, markLibraryOwned } from './terraform-literals';
 
 /** @internal */
 export interface TokenAgeLimitProps {
@@ -38,6 +38,7 @@ export class TokenAgeLimit extends Construct {
 
   constructor(scope: Construct, id: string, props: TokenAgeLimitProps) {
     super(scope, id);
+    markLibraryOwned(this);
     this.props = props;
     const env = props.environment;
     this.tickSeconds = props.tickSeconds ?? TOKEN_AGE_TICK_SECONDS;

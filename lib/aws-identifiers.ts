@@ -37,8 +37,8 @@ export const IDENTIFIER_RULES: readonly IdentifierRule[] = [
   rule('aws_lambda_permission', 'statement_id', /^[a-zA-Z0-9_-]{1,100}$/, '1-100 of A-Z a-z 0-9 _ - (the provider rejects anything else)', 'https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html'),
   rule('aws_cloudwatch_event_rule', 'name', /^[.\-_A-Za-z0-9]{1,64}$/, '1-64 of A-Z a-z 0-9 . - _', 'https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html'),
   rule('aws_cloudwatch_event_target', 'target_id', /^[.\-_A-Za-z0-9]{1,64}$/, '1-64 of A-Z a-z 0-9 . - _', 'https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_Target.html'),
-  rule('aws_sns_topic', 'name', /^[A-Za-z0-9_-]{1,256}$/, '1-256 of A-Z a-z 0-9 _ -', 'https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html'),
-  rule('aws_sqs_queue', 'name', /^[A-Za-z0-9_-]{1,80}(\.fifo)?$/, '1-80 of A-Z a-z 0-9 _ -', 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html'),
+  rule('aws_sns_topic', 'name', /^(?=.{1,256}$)[A-Za-z0-9_-]+(\.fifo)?$/, '1-256 of A-Z a-z 0-9 _ - (a FIFO topic ends in .fifo)', 'https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html'),
+  rule('aws_sqs_queue', 'name', /^(?=.{1,80}$)[A-Za-z0-9_-]+(\.fifo)?$/, '1-80 of A-Z a-z 0-9 _ -, the .fifo suffix included', 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html'),
   rule('aws_cloudwatch_log_group', 'name', /^[.\-_/#A-Za-z0-9]{1,512}$/, '1-512 of A-Z a-z 0-9 . - _ / #', 'https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html'),
   rule('aws_cloudwatch_log_metric_filter', 'name', /^[^:*]{1,512}$/, '1-512 characters, no ":" or "*"', 'https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html'),
   rule('aws_cloudwatch_metric_alarm', 'alarm_name', /^[^\x00-\x1f]{1,255}$/, '1-255 printable characters', 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html'),
@@ -46,7 +46,7 @@ export const IDENTIFIER_RULES: readonly IdentifierRule[] = [
   rule('aws_ssm_parameter', 'name', /^\/?[a-zA-Z0-9_.\-]+(\/[a-zA-Z0-9_.\-]+)*$/, 'A-Z a-z 0-9 _ . - in "/"-separated levels', 'https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html'),
   rule('aws_kms_alias', 'name', /^alias\/(?!aws\/)[a-zA-Z0-9/_-]{1,250}$/, '"alias/" then 1-250 of A-Z a-z 0-9 / _ -, not "alias/aws/"', 'https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html'),
   rule('aws_s3_bucket', 'bucket', /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, '3-63 of a-z 0-9 . -, starting and ending with a letter or digit', 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html'),
-  rule('aws_cloudtrail', 'name', /^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/, '3-128 of A-Z a-z 0-9 . _ -, starting with a letter or digit', 'https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html'),
+  rule('aws_cloudtrail', 'name', /^(?=.{3,128}$)[A-Za-z0-9](?:[._-]?[A-Za-z0-9])*$/, '3-128 of A-Z a-z 0-9 . _ -, starting and ending with a letter or digit, no two of . _ - adjacent', 'https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html'),
 ];
 
 /** Policy attributes whose statements' Sids IAM checks (identity and trust policies). */

@@ -12,11 +12,16 @@
  *
  * @param resource a granted resource ARN (`arn:aws:s3:::bucket/reports/*`,
  *   `arn:aws:s3:::bucket/home/${aws:PrincipalTag/on-behalf-of}/*`)
- * @returns `arn:<partition>:s3:::bucket/reports/`, `arn:<partition>:s3:::bucket/home/`
+ * @returns `arn:<partition>:s3:::bucket/reports/`, `arn:<partition>:s3:::bucket/home/`; for a
+ *   bucket named by a wildcard or variable (`arn:aws:s3:::corpus-*&#47;*`), the literal start of
+ *   its name (`arn:aws:s3:::corpus-`)
  */
 export function s3ObjectDataEventPrefix(resource: string): string | undefined {
-  const m = /^arn:([a-z-]+):s3:::([^/*?$]+)\/(.*)$/.exec(resource);
+  const m = /^arn:([a-z-]+):s3:::([^/]+)\/(.*)$/.exec(resource);
   if (!m) return undefined;
+  // A bucket named by a wildcard or a variable: the prefix stops inside the bucket name (wider, never narrower).
+  const bucketLiteral = /^[^*?$]*/.exec(m[2])![0];
+  if (bucketLiteral !== m[2]) return `arn:${m[1]}:s3:::${bucketLiteral}`;
   const literal = /^[^*?$]*/.exec(m[3])![0];
   return `arn:${m[1]}:s3:::${m[2]}/${literal}`;
 }

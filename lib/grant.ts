@@ -291,6 +291,15 @@ export function validateGrants(agent: string, grants: Grant[], partition: string
       const resources = s.resources ?? [];
       if (actions.length === 0) problems.push(agentProblem(agent, `${where}.actions`, 'is empty; name at least one action such as "s3:GetObject"'));
       if (resources.length === 0) problems.push(agentProblem(agent, `${where}.resources`, 'is empty; name the resource ARNs the actions apply to'));
+      // The library escapes every string once for Terraform: text escaped by hand would reach IAM with a stray "$" or "%".
+      const preEscaped = (v: string, f: string) => {
+        const m = /(\$\$\{|%%\{)/.exec(v);
+        if (m && !Token.isUnresolved(v)) {
+          problems.push(agentProblem(agent, f, `"${v}" contains "${m[1]}", Terraform's escape; write "${m[1].slice(1)}" as IAM reads it (for example "\${aws:username}"): the library escapes it for Terraform itself`));
+        }
+      };
+      for (const r of resources) preEscaped(r, `${where}.resources`);
+      (s.conditions ?? []).forEach((c, ci) => (c.values ?? []).forEach((v) => preEscaped(v, `${where}.conditions[${ci}]`)));
       const infos: ActionInfo[] = [];
       let unknownScope = false;
       for (const a of actions) {

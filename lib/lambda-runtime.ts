@@ -69,6 +69,12 @@ export interface RuntimeVerdict {
  */
 export function judgeLambdaRuntime(stack: string, runtime: string, today: Date): RuntimeVerdict {
   const newest = LAMBDA_RUNTIMES[0].runtime;
+  if (Number.isNaN(today.getTime())) {
+    return { errors: [stackProblem(stack, 'lambdaRuntime', `cannot judge "${runtime}": the day to judge on is not a date (context "${TODAY_CONTEXT}" must be YYYY-MM-DD)`)], warnings: [] };
+  }
+  const fix = runtime === newest
+    ? `Upgrade cdktf-agent-iam for a newer runtime`
+    : `Move to "${newest}"`;
   const info = lambdaRuntimeInfo(runtime);
   if (!info) {
     return {
@@ -79,21 +85,21 @@ export function judgeLambdaRuntime(stack: string, runtime: string, today: Date):
   const now = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
   if (now >= utcDay(info.blockFunctionCreate)) {
     return {
-      errors: [stackProblem(stack, 'lambdaRuntime', `"${runtime}" was deprecated on ${info.deprecation} and AWS refuses to create functions on it since ${info.blockFunctionCreate} (updates from ${info.blockFunctionUpdate}); use "${newest}"`)],
+      errors: [stackProblem(stack, 'lambdaRuntime', `"${runtime}" was deprecated on ${info.deprecation} and AWS refuses to create functions on it since ${info.blockFunctionCreate} (updates from ${info.blockFunctionUpdate}); ${runtime === newest ? 'upgrade cdktf-agent-iam' : `use "${newest}"`}`)],
       warnings: [],
     };
   }
   if (now >= utcDay(info.deprecation)) {
     return {
       errors: [],
-      warnings: [stackProblem(stack, 'lambdaRuntime', `"${runtime}" is deprecated since ${info.deprecation} (no security patches); AWS blocks creating functions on it from ${info.blockFunctionCreate} and updating them from ${info.blockFunctionUpdate}. Move to "${newest}"`)],
+      warnings: [stackProblem(stack, 'lambdaRuntime', `"${runtime}" is deprecated since ${info.deprecation} (no security patches); AWS blocks creating functions on it from ${info.blockFunctionCreate} and updating them from ${info.blockFunctionUpdate}. ${fix}`)],
     };
   }
   const days = Math.ceil((utcDay(info.deprecation) - now) / DAY_MS);
   if (days <= RUNTIME_WARNING_DAYS) {
     return {
       errors: [],
-      warnings: [stackProblem(stack, 'lambdaRuntime', `"${runtime}" is deprecated in ${days} days (${info.deprecation}); AWS blocks creating functions on it from ${info.blockFunctionCreate}. Move to "${newest}"`)],
+      warnings: [stackProblem(stack, 'lambdaRuntime', `"${runtime}" is deprecated in ${days} days (${info.deprecation}); AWS blocks creating functions on it from ${info.blockFunctionCreate}. ${fix}`)],
     };
   }
   return { errors: [], warnings: [] };

@@ -6,7 +6,7 @@ import { agentProblem, stackProblem } from './errors';
 import { isKnownRegion } from './regions';
 
 const AGENT_NAME = /^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$/;
-const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,15}$/;
+const ENVIRONMENT_NAME = /^(?=.{1,16}$)[a-z](?:-?[a-z0-9])*$/;
 const REGION = /^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|eu-isoe|us-isof|eusc)-[a-z]+-\d{1,2}$/;
 
 /** The IAM role name of an agent: `agent-<name>-<env>`. */
@@ -59,7 +59,7 @@ export function validateAgentName(agent: string, environment: string): string[] 
 /** Problems with an environment name. */
 export function validateEnvironment(environment: string): string[] {
   if (!ENVIRONMENT_NAME.test(environment || '')) {
-    return [stackProblem(environment, 'environment', 'must be 1-16 lower-case letters, digits or hyphens, starting with a letter (for example "dev", "staging", "prod")')];
+    return [stackProblem(environment, 'environment', 'must be 1-16 lower-case letters, digits or single hyphens, starting with a letter and ending with a letter or digit (it names the trail and queues; for example "dev", "staging", "prod")')];
   }
   return [];
 }

@@ -17,14 +17,14 @@ function validate(...dirs: string[]): { status: number; out: string } {
 }
 
 test('a role with max_session_duration = 900 fails with the provider\'s range message and the role\'s address', () => {
-  const r = validate('test/fixtures/engine/bad-session-duration');
+  const r = validate(path.join(root, 'test/fixtures/engine/bad-session-duration'));
   expect(r.out).toMatch(/^provider: hashicorp\/aws \d+\.\d+\.\d+ from /m);
   expect(r.out).toMatch(/bad-session-duration: error: aws_iam_role\.agent_short \(cdk\.tf\.json:\d+\): expected max_session_duration to be in the range \(3600 - 43200\), got 900/);
   expect(r.status).toBe(1);
 }, 600_000);
 
 test('a Lambda permission with a dotted statement id fails with the provider\'s message', () => {
-  const r = validate('test/fixtures/engine/bad-statement-id');
+  const r = validate(path.join(root, 'test/fixtures/engine/bad-statement-id'));
   expect(r.out).toMatch(/bad-statement-id: error: aws_lambda_permission\.detection.*invalid value for statement_id \(must contain alphanumeric, underscores or dashes only\)/);
   expect(r.out).toMatch(/validate:tf: 1 error\(s\)/);
   expect(r.status).toBe(1);

@@ -51,6 +51,14 @@ describe('judging a runtime on a given day', () => {
       .toMatch(/stack "prod": lambdaRuntime: "nodejs20.x" was deprecated on 2026-04-30 and AWS refuses to create functions on it since 2027-02-01/);
   });
 
+  test('the newest runtime near its end says to upgrade the library, not to move to itself', () => {
+    expect(judgeLambdaRuntime('prod', 'nodejs24.x', day('2028-02-01')).warnings[0]).toMatch(/deprecated in 89 days \(2028-04-30\).*Upgrade cdktf-agent-iam for a newer runtime$/);
+  });
+
+  test('a day that is not a date is an error, never a silent pass', () => {
+    expect(judgeLambdaRuntime('prod', 'nodejs20.x', new Date('garbage')).errors[0]).toMatch(/the day to judge on is not a date/);
+  });
+
   test('an unknown runtime: an error listing the choices', () => {
     expect(judgeLambdaRuntime('prod', 'python3.13', day('2026-11-29')).errors[0])
       .toBe('stack "prod": lambdaRuntime: "python3.13" is not a Node.js runtime this library\'s functions run on; use one of "nodejs24.x", "nodejs22.x", "nodejs20.x" (default "nodejs24.x")');
@@ -75,6 +83,11 @@ describe('the stack option', () => {
     Testing.synth(s, true);
     const warnings = s.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
     expect(warnings).toEqual([expect.stringMatching(/^\[agent-iam:lambdaRuntime\] stack "staging": lambdaRuntime: "nodejs22.x" is deprecated in 60 days/)]);
+  });
+
+  test('a stage-2 stack has no functions, so no runtime to judge', () => {
+    const app = Testing.app({ context: { [TODAY_CONTEXT]: '2027-03-01' } });
+    expect(() => new AgentIamStack(app, 'dev', { environment: 'dev', stage: MaturityStage.FOUNDATION, region: 'us-east-1', lambdaRuntime: 'nodejs20.x' })).not.toThrow();
   });
 
   test('a runtime AWS refuses to create functions on fails synth with the fix', () => {

@@ -6,7 +6,10 @@
  * real provider (test/engine.test.ts).
  */
 import { App, Testing } from 'cdktf';
+import { Construct } from 'constructs';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { AgentIdentity } from '../constructs/agent-identity';
 import { buildExampleApp } from '../bin/fleet';
 import { Grant } from '../lib/grant';
 import { stackIdentifierProblems, identifierProblems, lambdaStatementId } from '../lib/aws-identifiers';
@@ -102,6 +105,33 @@ describe('strings users write', () => {
     }
   });
 
+  test('an agent created directly (not through addAgent), even under a user construct, is escaped too', () => {
+    const stack = newStack({ stage: MaturityStage.ENHANCED });
+    const team = new Construct(stack, 'research-team');
+    new AgentIdentity(team, 'direct', agentProps({ name: 'direct', expiresAt: '2027-06-30', permissions: [Grant.readS3Prefix('arn:aws:s3:::corpus', 'home/${aws:username}')] }));
+    const tf = synthJson(stack);
+    expect(templateProblems(tf)).toEqual([]);
+    expect(strings(tf).map(([, s]) => readTemplateString(s)).some((s) => s.includes('arn:aws:s3:::corpus/home/${aws:username}/*'))).toBe(true);
+  });
+
+  test('text a user escaped by hand is refused with the fix, never escaped twice', () => {
+    expect(errorOf(() => {
+      const stack = newStack();
+      stack.addAgent(agentProps({ permissions: [Grant.readS3Prefix('arn:aws:s3:::corpus', 'home/$${aws:username}')] }));
+      synthJson(stack);
+    })).toMatch(/agent "triage": permissions\[0\]\.statements\[0\]\.resources: "arn:aws:s3:::corpus\/home\/\$\$\{aws:username\}\/\*" contains "\$\$\{", Terraform's escape; write "\$\{" as IAM reads it/);
+  });
+
+  test('a Terraform reference placed under a library construct stays a reference', () => {
+    const stack = newStack();
+    const agent = stack.addAgent(agentProps());
+    new IamRole(agent, 'user-role', { name: 'user-role', assumeRolePolicy: '{}', forceDetachPolicies: agent.role.forceDetachPolicies, description: agent.role.name });
+    const tf = synthJson(stack);
+    const mine = Object.entries<any>(tf.resource.aws_iam_role).find(([k]) => k.includes('user-role'))![1];
+    expect(mine.force_detach_policies).toMatch(/^\$\{aws_iam_role\.[^.]+\.force_detach_policies\}$/);
+    expect(mine.description).toMatch(/^\$\{aws_iam_role\.[^.]+\.name\}$/);
+  });
+
   test('resources a user adds to the stack keep their strings as written', () => {
     const stack = newStack();
     stack.addAgent(agentProps());
@@ -119,6 +149,29 @@ describe('identifiers', () => {
     expect(lambdaStatementId('detection-det-3.01')).toBe('detection-det-3-01');
     expect(identifierProblems('aws_lambda_permission', 'aws_lambda_permission.x', { statement_id: 'detection-det-3.01' })[0])
       .toMatch(/statement_id "detection-det-3.01" is not a valid AWS identifier: AWS allows 1-100 of A-Z a-z 0-9 _ -/);
+  });
+
+  test('names AWS refuses that a pattern of allowed characters alone would pass', () => {
+    expect(identifierProblems('aws_cloudtrail', 't', { name: 'agent-iam-dev-' })[0]).toMatch(/ending with a letter or digit/);
+    expect(identifierProblems('aws_cloudtrail', 't', { name: 'agent-iam-team--a' })[0]).toMatch(/no two of \. _ - adjacent/);
+    expect(identifierProblems('aws_sns_topic', 't', { name: 'orders.fifo' })).toEqual([]);
+    expect(identifierProblems('aws_sqs_queue', 'q', { name: `${'q'.repeat(75)}.fifo` })).toEqual([]);
+    expect(identifierProblems('aws_sqs_queue', 'q', { name: `${'q'.repeat(80)}.fifo` })[0]).toMatch(/the .fifo suffix included/);
+  });
+
+  test('an environment name that would end or double a hyphen in the trail name is refused at synth', () => {
+    for (const env of ['dev-', 'team--a']) {
+      expect(errorOf(() => synthJson(newStack({ environment: env })))).toMatch(/environment: must be 1-16 lower-case letters, digits or single hyphens, starting with a letter and ending with a letter or digit/);
+    }
+  });
+
+  test('a user resource with a bad name is told to rename it, not blamed on the library', () => {
+    const stack = newStack();
+    stack.addAgent(agentProps());
+    new LambdaPermission(stack, 'mine', { statementId: 'a.b', action: 'lambda:InvokeFunction', functionName: 'fn', principal: 'events.amazonaws.com' });
+    const message = errorOf(() => synthJson(stack));
+    expect(message).toMatch(/statement_id "a.b" is not a valid AWS identifier.*; rename it/);
+    expect(message).not.toMatch(/the library derives this name/);
   });
 
   test('a value Terraform computes is not judged', () => {
@@ -147,6 +200,9 @@ describe('data-event selectors', () => {
     expect(s3ObjectDataEventPrefix('arn:aws:s3:::corpus/uploads/${aws:PrincipalTag/on-behalf-of}/*')).toBe('arn:aws:s3:::corpus/uploads/');
     expect(s3ObjectDataEventPrefix('arn:aws:s3:::corpus/reports/*')).toBe('arn:aws:s3:::corpus/reports/');
     expect(s3ObjectDataEventPrefix('arn:aws:s3:::corpus')).toBeUndefined();
+    // A bucket named by a variable or wildcard: wider, never dropped.
+    expect(s3ObjectDataEventPrefix('arn:aws:s3:::${aws:PrincipalTag/bucket}/*')).toBe('arn:aws:s3:::');
+    expect(s3ObjectDataEventPrefix('arn:aws:s3:::corpus-*/reports/*')).toBe('arn:aws:s3:::corpus-');
     expect(dynamoDbDataEventTable('arn:aws:dynamodb:us-east-1:111122223333:table/tickets')).toBe('arn:aws:dynamodb:us-east-1:111122223333:table/tickets');
     expect(dynamoDbDataEventTable('arn:aws:dynamodb:us-east-1:111122223333:table/tickets/index/by-date')).toBeUndefined();
   });

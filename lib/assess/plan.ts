@@ -3,7 +3,7 @@
  * values, and for values unknown until apply the configuration's references. Pure.
  */
 import { requireAws, TerraformConfig, TerraformInputError, TerraformResource } from './config';
-import { isObject, unescapeInterpolation } from './values';
+import { isObject } from './values';
 
 interface PlanModule {
   readonly address?: string;
@@ -33,7 +33,8 @@ export function parsePlan(doc: Record<string, any>, stack: string, source: strin
       const moduleMatch = /^((?:module\.[^.]+(?:\[[^\]]*\])?\.)*)/.exec(address);
       const module = (moduleMatch?.[1] ?? '').replace(/\[[^\]]*\]/g, '');
       const type = r.mode === 'data' ? `data.${r.type}` : r.type;
-      const values: Record<string, any> = { ...(isObject(r.values) ? unescapeInterpolation(r.values) : {}) };
+      // A plan's values are evaluated: Terraform already read its escapes, so there are none to undo.
+      const values: Record<string, any> = { ...(isObject(r.values) ? r.values : {}) };
       // Values unknown until apply: use the configuration's reference instead (`${aws_iam_policy.p.arn}`).
       const unknownAttrs = Object.entries(afterUnknown.get(address) ?? {}).filter(([, v]) => v === true).map(([k]) => k);
       const configRefs = refs.get(`${module}${type}.${r.name}`) ?? {};

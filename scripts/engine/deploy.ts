@@ -18,10 +18,11 @@ import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePolici
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
+import { templateParts } from '../../lib/terraform-literal';
 import { startMoto } from './moto-server';
 import {
   acceptedRuntimes, describeProvider, engineWorkspace, EngineWorkspace, findProvider, mergeOverrides, ProviderChoice, runtimeOverrides,
-  synthesizedStacks, terraform, terraformVersion, workingCopy, ENGINE_OVERRIDE_FILE,
+  stacksFromArguments, terraform, terraformVersion, workingCopy, ENGINE_OVERRIDE_FILE,
 } from './terraform';
 
 /** A resource type the deploy test switches off against moto, and why. */
@@ -68,40 +69,70 @@ function motoOverride(endpoint: string, region: string, tf: any): Record<string,
   };
 }
 
-interface StateResource { type: string; name: string; values: Record<string, any> }
+interface StateResource { type: string; name: string; mode: string; values: Record<string, any> }
 
 function stateResources(show: any): StateResource[] {
   const out: StateResource[] = [];
   const walk = (m: any) => {
-    for (const r of m?.resources ?? []) if (r.mode === 'managed') out.push(r);
+    for (const r of m?.resources ?? []) out.push(r);
     for (const c of m?.child_modules ?? []) walk(c);
   };
   walk(show?.values?.root_module);
   return out;
 }
 
+/**
+ * A string of the synthesized stack as AWS receives it: Terraform's escapes undone and each
+ * reference (`${aws_iam_policy.boundary.arn}`) replaced by the applied value from state.
+ * Undefined when a reference cannot be resolved.
+ */
+export function resolveSynthesized(value: string, state: StateResource[]): string | undefined {
+  const byAddress = new Map(state.map((r) => [`${r.mode === 'data' ? 'data.' : ''}${r.type}.${r.name}`, r.values]));
+  let out = '';
+  for (const part of templateParts(value)) {
+    if (part.kind === 'literal') { out += part.text; continue; }
+    if (part.kind === 'directive') return undefined;
+    const m = /^((?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+)((?:\.[A-Za-z0-9_-]+|\[[0-9]+\])+)$/.exec(part.text);
+    if (!m || !byAddress.has(m[1])) return undefined;
+    let v: any = byAddress.get(m[1]);
+    for (const step of m[2].match(/\.[A-Za-z0-9_-]+|\[[0-9]+\]/g) ?? []) v = step.startsWith('[') ? v?.[Number(step.slice(1, -1))] : v?.[step.slice(1)];
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return undefined;
+    out += String(v);
+  }
+  return out;
+}
+
 const canonical = (doc: string | undefined): string => {
   if (!doc) return '';
-  const sort = (v: any): any => Array.isArray(v) ? v.map(sort).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
-    : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(Array.isArray(v[k]) || typeof v[k] !== 'string' ? v[k] : v[k])]))
-      : v;
-  const norm = (v: any): any => {
-    // IAM returns a one-element list as a string; compare as lists.
-    if (Array.isArray(v)) return v.map(norm);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, ['Action', 'NotAction', 'Resource', 'NotResource'].includes(k) && typeof x === 'string' ? [x] : norm(x)]));
+  const norm = (v: any, key = ''): any => {
+    // IAM may return a one-element list as a string; compare lists, sorted.
+    if (['Action', 'NotAction', 'Resource', 'NotResource'].includes(key) && typeof v === 'string') return [v];
+    if (Array.isArray(v)) return v.map((x) => norm(x)).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, norm(v[k], k)]));
     return v;
   };
-  return JSON.stringify(sort(norm(JSON.parse(decodeURIComponent(doc)))));
+  return JSON.stringify(norm(JSON.parse(decodeURIComponent(doc))));
 };
 
-/** Reads the agent roles back from moto and compares them with what Terraform applied. */
-async function readBack(endpoint: string, region: string, resources: StateResource[]): Promise<string[]> {
+/**
+ * Reads every agent role back from moto and compares it with the synthesized stack (not with
+ * state, which would repeat a wrong value faithfully): the boundary, the trust policy, the inline
+ * policies and the attached managed policies.
+ */
+async function readBack(endpoint: string, region: string, tf: any, state: StateResource[]): Promise<{ roles: number; problems: string[] }> {
   const iam = new IAMClient({ endpoint, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   const problems: string[] = [];
-  const roles = resources.filter((r) => r.type === 'aws_iam_role' && String(r.values.path ?? '').startsWith('/agents/'));
-  if (roles.length === 0) problems.push('no agent role (path /agents/...) in state');
-  for (const role of roles) {
-    const name: string = role.values.name;
+  const resolve = (v: unknown, what: string): string | undefined => {
+    if (typeof v !== 'string') return undefined;
+    const r = resolveSynthesized(v, state);
+    if (r === undefined) problems.push(`${what}: cannot resolve "${v.slice(0, 80)}" from state`);
+    return r;
+  };
+  const roles = Object.entries<any>(tf.resource?.aws_iam_role ?? {}).filter(([, r]) => String(r.path ?? '').startsWith('/agents/'));
+  if (roles.length === 0) problems.push('no agent role (path /agents/...) in the stack');
+  for (const [logical, role] of roles) {
+    const name = resolve(role.name, `aws_iam_role.${logical}.name`);
+    if (!name) continue;
     let got;
     try {
       got = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role!;
@@ -109,26 +140,32 @@ async function readBack(endpoint: string, region: string, resources: StateResour
       problems.push(`role ${name}: not found in moto (${(e as Error).name})`);
       continue;
     }
-    if (got.PermissionsBoundary?.PermissionsBoundaryArn !== role.values.permissions_boundary) {
-      problems.push(`role ${name}: boundary ${got.PermissionsBoundary?.PermissionsBoundaryArn} instead of ${role.values.permissions_boundary}`);
+    const boundary = resolve(role.permissions_boundary, `role ${name} permissions_boundary`);
+    if (got.PermissionsBoundary?.PermissionsBoundaryArn !== boundary) {
+      problems.push(`role ${name}: boundary ${got.PermissionsBoundary?.PermissionsBoundaryArn} instead of ${boundary}`);
     }
-    if (canonical(got.AssumeRolePolicyDocument) !== canonical(role.values.assume_role_policy)) {
-      problems.push(`role ${name}: trust policy differs from the stack's`);
+    if (canonical(got.AssumeRolePolicyDocument) !== canonical(resolve(role.assume_role_policy, `role ${name} trust`))) {
+      problems.push(`role ${name}: trust policy differs from the synthesized one`);
     }
-    const declaredInline = resources.filter((r) => r.type === 'aws_iam_role_policy' && r.values.role === name);
+    const refersToRole = (v: unknown) => typeof v === 'string' && (v === name || new RegExp(`^\\$\\{aws_iam_role\\.${logical.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(name|id)\\}$`).test(v));
+    const declaredInline = Object.entries<any>(tf.resource?.aws_iam_role_policy ?? {}).filter(([, p]) => refersToRole(p.role));
     const inline = (await iam.send(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames ?? [];
-    if ([...inline].sort().join(',') !== declaredInline.map((p) => p.values.name).sort().join(',')) {
-      problems.push(`role ${name}: inline policies [${inline.join(', ')}] instead of [${declaredInline.map((p) => p.values.name).join(', ')}]`);
+    const inlineNames = declaredInline.map(([l, p]) => resolve(p.name, `aws_iam_role_policy.${l}.name`) ?? '?');
+    if ([...inline].sort().join(',') !== [...inlineNames].sort().join(',')) {
+      problems.push(`role ${name}: inline policies [${inline.join(', ')}] instead of [${inlineNames.join(', ')}]`);
     }
-    for (const p of declaredInline) {
-      const doc = (await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: p.values.name }))).PolicyDocument;
-      if (canonical(doc) !== canonical(p.values.policy)) problems.push(`role ${name}: inline policy ${p.values.name} differs from the stack's`);
+    for (const [l, p] of declaredInline) {
+      const policyName = resolve(p.name, `aws_iam_role_policy.${l}.name`);
+      if (!policyName || !inline.includes(policyName)) continue;
+      const doc = (await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }))).PolicyDocument;
+      if (canonical(doc) !== canonical(resolve(p.policy, `aws_iam_role_policy.${l}.policy`))) problems.push(`role ${name}: inline policy ${policyName} differs from the synthesized one`);
     }
-    const declaredManaged = resources.filter((r) => r.type === 'aws_iam_role_policy_attachment' && r.values.role === name).map((r) => r.values.policy_arn).sort();
+    const declaredManaged = Object.entries<any>(tf.resource?.aws_iam_role_policy_attachment ?? {}).filter(([, a]) => refersToRole(a.role))
+      .map(([l, a]) => resolve(a.policy_arn, `aws_iam_role_policy_attachment.${l}.policy_arn`) ?? '?').sort();
     const attached = ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies ?? []).map((p) => p.PolicyArn!).sort();
     if (attached.join(',') !== declaredManaged.join(',')) problems.push(`role ${name}: managed policies [${attached.join(', ')}] instead of [${declaredManaged.join(', ')}]`);
   }
-  return problems;
+  return { roles: roles.length, problems };
 }
 
 async function deployOne(name: string, stackDir: string, p: ProviderChoice, ws: EngineWorkspace, accepted: string[] | undefined, endpoint: string): Promise<boolean> {
@@ -153,12 +190,11 @@ async function deployOne(name: string, stackDir: string, p: ProviderChoice, ws: 
   if (!ok) fail('apply', apply);
   const show = await terraform(['show', '-json', '-no-color'], work, ws.env);
   const applied = show.code === 0 ? stateResources(JSON.parse(show.stdout)) : [];
-  process.stdout.write(`${name}: apply ${ok ? 'ok' : 'failed'}: ${applied.length} of ${total} resources in state in ${apply.seconds.toFixed(1)} s\n`);
+  process.stdout.write(`${name}: apply ${ok ? 'ok' : 'failed'}: ${applied.filter((r) => r.mode === 'managed').length} of ${total} resources in state in ${apply.seconds.toFixed(1)} s\n`);
   if (ok) {
-    const problems = await readBack(endpoint, region, applied);
+    const { roles, problems } = await readBack(endpoint, region, tf, applied);
     for (const pr of problems) process.stdout.write(`${name}: read-back: ${pr}\n`);
-    const roles = applied.filter((r) => r.type === 'aws_iam_role' && String(r.values.path ?? '').startsWith('/agents/')).length;
-    process.stdout.write(`${name}: read-back from moto: ${roles} agent roles, ${problems.length === 0 ? 'boundary, trust, inline and managed policies as declared' : `${problems.length} problem(s)`}\n`);
+    process.stdout.write(`${name}: read-back from moto against the synthesized stack: ${roles} agent roles, ${problems.length === 0 ? 'boundary, trust, inline and managed policies as synthesized' : `${problems.length} problem(s)`}\n`);
     ok = problems.length === 0;
   }
   // Deletion protection holds against destroy, as it should: turn it off the way an operator must before tearing down.
@@ -193,16 +229,12 @@ function resetMoto(endpoint: string): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const inputs = args.length > 0 ? args : ['cdktf.out'];
-  const stacks = new Map<string, string>();
-  for (const input of inputs) {
-    const found = synthesizedStacks(path.resolve(input));
-    if (found.size === 0) {
-      process.stderr.write(`test:deploy: ${input} holds no cdk.tf.json (run \`npm start\` to synthesize the example stacks first)\n`);
-      return 2;
-    }
-    for (const [n, d] of found) stacks.set(n, d);
+  let stacks: Map<string, string>;
+  try {
+    stacks = stacksFromArguments(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`test:deploy: ${(e as Error).message}\n`);
+    return 2;
   }
   let provider: ProviderChoice;
   try {

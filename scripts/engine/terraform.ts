@@ -52,14 +52,22 @@ function platformDir(): string {
   return `${process.platform}_${arch}`;
 }
 
-/** Provider versions in a mirror folder that have a binary for this platform. */
+/**
+ * Provider versions in a mirror folder that have a package for this platform, in either layout
+ * Terraform reads: unpacked (`<version>/<os>_<arch>/terraform-provider-aws_*`) or packed
+ * (`terraform-provider-aws_<version>_<os>_<arch>.zip`, what `terraform providers mirror` writes).
+ */
 export function mirrorVersions(mirrorDir: string): string[] {
   const base = path.join(mirrorDir, AWS_PROVIDER_SOURCE);
   if (!fs.existsSync(base)) return [];
-  return fs.readdirSync(base).filter((v) => {
-    const dir = path.join(base, v, platformDir());
-    return fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.startsWith('terraform-provider-aws'));
-  }).sort(compareVersions);
+  const versions = new Set<string>();
+  for (const e of fs.readdirSync(base)) {
+    const dir = path.join(base, e, platformDir());
+    if (fs.existsSync(dir) && fs.statSync(dir).isDirectory() && fs.readdirSync(dir).some((f) => f.startsWith('terraform-provider-aws'))) versions.add(e);
+    const packed = new RegExp(`^terraform-provider-aws_(.+)_${platformDir()}\\.zip$`).exec(e);
+    if (packed) versions.add(packed[1]);
+  }
+  return [...versions].sort(compareVersions);
 }
 
 function compareVersions(a: string, b: string): number {
@@ -138,7 +146,7 @@ export async function findProvider(): Promise<ProviderChoice> {
   if (named) {
     const choice = pick(path.resolve(named), 'AGENT_IAM_TF_PROVIDER_DIR');
     if (!choice) {
-      throw new Error(`AGENT_IAM_TF_PROVIDER_DIR=${named} holds no ${AWS_PROVIDER_SOURCE}/<version>/${platformDir()}/terraform-provider-aws_* binary; `
+      throw new Error(`AGENT_IAM_TF_PROVIDER_DIR=${named} holds no ${AWS_PROVIDER_SOURCE}/<version>/${platformDir()}/terraform-provider-aws_* binary nor a terraform-provider-aws_<version>_${platformDir()}.zip; `
         + 'make one with `terraform providers mirror <dir>` on a machine that reaches the registry, or unset the variable');
     }
     return choice;
@@ -242,6 +250,28 @@ export function engineWorkspace(p: ProviderChoice, name: string): EngineWorkspac
   return { root, env };
 }
 
+/**
+ * The stacks named on the command line (default `cdktf.out`), relative to the folder the user ran
+ * npm from: name -> folder. Two stacks of one name are an error, not a silent overwrite.
+ *
+ * @throws Error naming the input that holds no stack, or the duplicate name
+ */
+export function stacksFromArguments(args: string[]): Map<string, string> {
+  const base = process.env.INIT_CWD ?? process.cwd();
+  const stacks = new Map<string, string>();
+  for (const input of args.length > 0 ? args : ['cdktf.out']) {
+    const dir = path.resolve(base, input);
+    if (!fs.existsSync(dir)) throw new Error(`${dir} does not exist${args.length === 0 ? ' (run `npm start` to synthesize the example stacks first)' : ''}`);
+    const found = synthesizedStacks(dir);
+    if (found.size === 0) throw new Error(`${dir} holds no cdk.tf.json, nor stacks/<name>/cdk.tf.json (run \`npm start\` or \`cdktf synth\` first)`);
+    for (const [name, d] of found) {
+      if (stacks.has(name) && stacks.get(name) !== d) throw new Error(`two stacks are named "${name}": ${stacks.get(name)} and ${d}; run them one at a time`);
+      stacks.set(name, d);
+    }
+  }
+  return stacks;
+}
+
 /** The synthesized stacks under a cdktf output folder: name -> folder holding cdk.tf.json. */
 export function synthesizedStacks(outdir: string): Map<string, string> {
   const stacksDir = path.join(outdir, 'stacks');
@@ -315,8 +345,10 @@ export function runtimeOverrides(stackDir: string, accepted: string[]): { overri
   const functions: Record<string, { runtime?: string }> = tf.resource?.aws_lambda_function ?? {};
   const pinned: Record<string, { runtime: string }> = {};
   const from = new Set<string>();
+  const ours = new Set(LAMBDA_RUNTIMES.map((r) => r.runtime));
   for (const [name, f] of Object.entries(functions)) {
-    if (f.runtime && !accepted.includes(f.runtime)) {
+    // Only the library's runtimes this provider release predates; anything else is the provider's to judge.
+    if (f.runtime && ours.has(f.runtime) && !accepted.includes(f.runtime)) {
       if (accepted.length === 0) throw new Error(`the provider accepts none of ${LAMBDA_RUNTIMES.map((r) => r.runtime).join(', ')}; use a newer hashicorp/aws release`);
       pinned[name] = { runtime: accepted[0] };
       from.add(f.runtime);

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  acceptedRuntimes, describeProvider, engineWorkspace, findProvider, runtimeOverrides, synthesizedStacks,
+  acceptedRuntimes, describeProvider, engineWorkspace, findProvider, runtimeOverrides, stacksFromArguments,
   terraform, terraformVersion, workingCopy,
 } from './terraform';
 
@@ -30,16 +30,12 @@ export function formatDiagnostic(stack: string, d: Diagnostic): string {
 }
 
 async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const inputs = args.length > 0 ? args : ['cdktf.out'];
-  const stacks = new Map<string, string>();
-  for (const input of inputs) {
-    const found = synthesizedStacks(path.resolve(input));
-    if (found.size === 0) {
-      process.stderr.write(`validate:tf: ${input} holds no cdk.tf.json (run \`npm start\` to synthesize the example stacks first)\n`);
-      return 2;
-    }
-    for (const [name, dir] of found) stacks.set(name, dir);
+  let stacks: Map<string, string>;
+  try {
+    stacks = stacksFromArguments(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`validate:tf: ${(e as Error).message}\n`);
+    return 2;
   }
   let provider;
   try {

@@ -33,6 +33,10 @@ function main(): void {
     process.stdout.write(`  agents (${stack.agents.length}): ${stack.agents.map((a) => `${a.agentName} -> ${a.roleName}`).join(', ')}\n`);
     process.stdout.write(`  resources: ${countResources(file)}\n`);
     process.stdout.write(`  terraform: ${rel}\n`);
+    // Synth warnings (stable ids in brackets) are printed, not only written to the manifest.
+    for (const c of stack.node.findAll()) {
+      for (const m of c.node.metadata) if (m.type === '@cdktf/warn') process.stdout.write(`  warning: ${m.data}\n`);
+    }
   }
 }
 

@@ -9,6 +9,7 @@ export type { Control } from './maturity';
 export { Grant } from './grant';
 export type { GrantProps, GrantCondition } from './grant';
 export type { AccountRootAcknowledgement, AgentDelegation, ServiceDelegation, OidcDelegation, ThirdPartyDelegation } from './delegation';
+export type { DelegationTokenOptions } from './verified-delegation';
 export type { AgentContext } from './context';
 export type { SessionPolicyTemplate } from './session-policy';
 export { AgentIdentity, DataClassification } from '../constructs/agent-identity';

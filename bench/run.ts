@@ -1,41 +1,36 @@
 /**
- * `npm run bench [-- <agents> ...]`: synthesizes Foundation fleets (bench/fleet-app.ts)
- * and a plain cdktf app declaring the same resources (bench/plain-app.ts), each
- * in its own child process, and prints wall time and peak RSS side by side.
+ * `npm run bench`: builds the library (`npm run build`, then `build:bench` compiles the child apps
+ * beside it in dist/), then synthesizes fleets of stage 2, 3 and 4 at 100, 1000 and 3000 agents
+ * with the compiled library (dist/bench/fleet-app.js), each beside a plain cdktf app declaring the
+ * same resources with the same attribute values through the same provider classes
+ * (dist/bench/plain-app.js, templated on the library's own output). Every synth runs in its own
+ * Node process; each measure is the median of several runs:
  *
- * Wall time is measured here around the whole child (Node + ts-node start-up,
- * module loading, construction, synth and writing cdk.tf.json; start-up is the
- * same for both apps). Peak RSS is the child's own getrusage maxRSS, reported
- * by the child (bench/report.ts), so nothing needs installing.
+ * - CPU seconds: the child's user + system CPU from getrusage(2), start-up and module loading
+ *   included (the plain app's reading of its template excluded);
+ * - peak RSS: the child's maxRSS;
+ * - resources per agent: resources in cdk.tf.json / agents.
  *
- * Then the revocation benchmark (bench/revocation.ts; --no-revocation skips it) and the tighten
- * benchmark (bench/tighten.ts: one million CloudTrail records; --no-tighten skips it).
+ * Targets (issue #13), checked and printed: stage 4 at 1000 agents within 2x stage 2's CPU at 1000
+ * in the same run, at most 400 MiB peak and 8 resources per agent; stage 4 at 3000 agents within
+ * 3.5x its time at 1000. Misses are reported; the exit code stays 0.
  *
- * Target (at 1000 agents): library wall time <= 2x the plain app's, and
- * library peak RSS <= 300 MB. Misses are reported, the exit code stays 0.
+ *   npm run bench [-- --runs 5] [-- --sizes 100,1000] [-- --stages 2,4] [-- --no-revocation]
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
-import { revocationBench } from './revocation';
-import { tightenBench } from './tighten';
 import * as path from 'path';
+import { revocationBench } from './revocation';
 import { RESULT_MARKER } from './report';
 
-const TARGET_N = 1000;
-const MAX_TIME_RATIO = 2.0;
-const MAX_RSS_MB = 300;
-const DEFAULT_SIZES = [10, 100, 1000];
+const ROOT = path.resolve(__dirname, '..');
+const DIST_BENCH = path.join(ROOT, 'dist', 'bench');
 
-interface ChildResult {
-  wallS: number;
-  rssMb: number;
-  constructMs: number;
-  synthMs: number;
-  resources: number;
-}
+interface ChildResult { cpuS: number; rssMiB: number; constructMs: number; synthMs: number }
 
 interface Row {
+  stage: number;
   n: number;
   runs: number;
   lib: ChildResult;
@@ -44,32 +39,19 @@ interface Row {
   plainResources: number;
 }
 
-const ROOT = path.resolve(__dirname, '..');
-
-function runChild(app: 'fleet-app' | 'plain-app', n: number, outdir: string): ChildResult {
+function runChild(app: 'fleet-app' | 'plain-app', stage: number, n: number, outdir: string, template?: string): ChildResult {
   fs.rmSync(outdir, { recursive: true, force: true });
-  const args = ['-r', 'ts-node/register/transpile-only', path.join(__dirname, `${app}.ts`), String(n), outdir];
-  const start = process.hrtime.bigint();
+  const args = [path.join(DIST_BENCH, `${app}.js`), String(stage), String(n), outdir, ...(template ? [template] : [])];
   const r = spawnSync(process.execPath, args, {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 15 * 60 * 1000,
+    cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60 * 1000,
     env: { ...process.env, CHECKPOINT_DISABLE: '1' },
   });
-  const wallS = Number(process.hrtime.bigint() - start) / 1e9;
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith(RESULT_MARKER));
   if (r.status !== 0 || !line) {
-    throw new Error(`${app} ${n} failed (status ${r.status}, signal ${r.signal}${r.error ? `, ${r.error.message}` : ''}):\n${(r.stderr ?? '').slice(-4000)}`);
+    throw new Error(`${app} stage ${stage} n=${n} failed (status ${r.status}, signal ${r.signal}${r.error ? `, ${r.error.message}` : ''}):\n${(r.stderr ?? '').slice(-4000)}`);
   }
   const m = JSON.parse(line.slice(RESULT_MARKER.length));
-  return {
-    wallS,
-    rssMb: m.maxRssKb / 1024,
-    constructMs: m.phasesMs.construct,
-    synthMs: m.phasesMs.synth,
-    resources: m.resources,
-  };
+  return { cpuS: m.cpuUs / 1e6, rssMiB: m.maxRssKb / 1024, constructMs: m.phasesMs.construct, synthMs: m.phasesMs.synth };
 }
 
 function median(xs: number[]): number {
@@ -80,115 +62,117 @@ function median(xs: number[]): number {
 
 function medianResult(rs: ChildResult[]): ChildResult {
   return {
-    wallS: median(rs.map((r) => r.wallS)),
-    rssMb: median(rs.map((r) => r.rssMb)),
+    cpuS: median(rs.map((r) => r.cpuS)),
+    rssMiB: median(rs.map((r) => r.rssMiB)),
     constructMs: median(rs.map((r) => r.constructMs)),
     synthMs: median(rs.map((r) => r.synthMs)),
-    resources: rs[0].resources,
   };
 }
 
-/** Number of resources (and data sources) in a synthesized stack. */
+function stackFile(outdir: string): string {
+  return path.join(outdir, 'stacks', 'bench', 'cdk.tf.json');
+}
+
+/** Number of resources in a synthesized stack. */
 function countResources(outdir: string): number {
-  const file = path.join(outdir, 'stacks', 'bench', 'cdk.tf.json');
-  const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const doc = JSON.parse(fs.readFileSync(stackFile(outdir), 'utf8'));
   let n = 0;
   for (const byName of Object.values<Record<string, unknown>>(doc.resource ?? {})) n += Object.keys(byName).length;
   return n;
 }
 
-function parseSizes(argv: string[]): number[] {
-  const args = argv.filter((a) => a !== '--');
-  if (args.length === 0) return DEFAULT_SIZES;
-  const sizes = args.map(Number);
-  const bad = args.filter((_, i) => !Number.isInteger(sizes[i]) || sizes[i] < 1);
-  if (bad.length > 0) throw new Error(`agent counts must be positive integers; got ${bad.join(', ')}`);
-  return sizes;
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
 }
 
-function fmt(x: number, digits: number): string {
-  return x.toFixed(digits);
+function list(value: string | undefined, fallback: number[]): number[] {
+  if (!value) return fallback;
+  const xs = value.split(',').map(Number);
+  if (xs.some((x) => !Number.isInteger(x) || x < 1)) throw new Error(`expected a comma-separated list of positive integers, got ${value}`);
+  return xs;
 }
+
+const fmt = (x: number, d: number) => x.toFixed(d);
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const skipRevocation = args.includes('--no-revocation');
-  const skipTighten = args.includes('--no-tighten');
-  const sizes = parseSizes(args.filter((a) => !a.startsWith('--')));
+  const args = process.argv.slice(2).filter((a) => a !== '--');
+  if (!fs.existsSync(path.join(DIST_BENCH, 'fleet-app.js'))) {
+    throw new Error('dist/bench/fleet-app.js is missing: run `npm run build && npm run build:bench` (npm run bench does both)');
+  }
+  const sizes = list(option(args, '--sizes'), [100, 1000, 3000]);
+  const stages = list(option(args, '--stages'), [2, 3, 4]);
+  const runsArg = option(args, '--runs');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-iam-bench-'));
   const rows: Row[] = [];
   try {
     for (const n of sizes) {
-      const runs = n <= 100 ? 3 : 2;
-      const lib: ChildResult[] = [];
-      const plain: ChildResult[] = [];
-      let libResources = 0;
-      let plainResources = 0;
-      for (let i = 0; i < runs; i++) {
-        // Alternate the two apps so drift in machine load hits both alike.
-        const libOut = path.join(tmp, `lib-${n}`);
-        const plainOut = path.join(tmp, `plain-${n}`);
-        lib.push(runChild('fleet-app', n, libOut));
-        plain.push(runChild('plain-app', n, plainOut));
-        if (i === 0) {
-          libResources = countResources(libOut);
-          plainResources = countResources(plainOut);
+      for (const stage of stages) {
+        const runs = runsArg ? Number(runsArg) : n <= 1000 ? 5 : 3;
+        const libOut = path.join(tmp, `lib-${stage}-${n}`);
+        const plainOut = path.join(tmp, `plain-${stage}-${n}`);
+        const template = path.join(tmp, `template-${stage}-${n}.json`);
+        const lib: ChildResult[] = [];
+        const plain: ChildResult[] = [];
+        let libResources = 0;
+        let plainResources = 0;
+        for (let i = 0; i < runs; i++) {
+          // Alternate the two apps so drift in machine load hits both alike.
+          lib.push(runChild('fleet-app', stage, n, libOut));
+          if (i === 0) {
+            fs.copyFileSync(stackFile(libOut), template);
+            libResources = countResources(libOut);
+          }
+          plain.push(runChild('plain-app', stage, n, plainOut, template));
+          if (i === 0) plainResources = countResources(plainOut);
+          process.stderr.write(`  stage ${stage} n=${n} run ${i + 1}/${runs}: library ${fmt(lib[i].cpuS, 2)} s CPU ${fmt(lib[i].rssMiB, 0)} MiB, `
+            + `plain ${fmt(plain[i].cpuS, 2)} s CPU ${fmt(plain[i].rssMiB, 0)} MiB\n`);
         }
-        process.stderr.write(`  n=${n} run ${i + 1}/${runs}: library ${fmt(lib[i].wallS, 2)} s ${fmt(lib[i].rssMb, 0)} MB, plain ${fmt(plain[i].wallS, 2)} s ${fmt(plain[i].rssMb, 0)} MB\n`);
+        rows.push({ stage, n, runs, lib: medianResult(lib), plain: medianResult(plain), libResources, plainResources });
       }
-      rows.push({ n, runs, lib: medianResult(lib), plain: medianResult(plain), libResources, plainResources });
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 
   const lines: string[] = [];
-  lines.push('| agents | library wall s | library peak RSS MB | plain wall s | plain peak RSS MB | time ratio |');
-  lines.push('|---:|---:|---:|---:|---:|---:|');
+  lines.push('| stage | agents | runs | resources | per agent | library CPU s | library peak RSS MiB | plain CPU s | plain peak RSS MiB | library / plain CPU |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    lines.push(`| ${r.n} | ${fmt(r.lib.wallS, 2)} | ${fmt(r.lib.rssMb, 0)} | ${fmt(r.plain.wallS, 2)} | ${fmt(r.plain.rssMb, 0)} | ${fmt(r.lib.wallS / r.plain.wallS, 2)} |`);
+    lines.push(`| ${r.stage} | ${r.n} | ${r.runs} | ${r.libResources}${r.plainResources !== r.libResources ? ` (plain ${r.plainResources})` : ''} | ${fmt(r.libResources / r.n, 2)} `
+      + `| ${fmt(r.lib.cpuS, 2)} | ${fmt(r.lib.rssMiB, 0)} | ${fmt(r.plain.cpuS, 2)} | ${fmt(r.plain.rssMiB, 0)} | ${fmt(r.lib.cpuS / r.plain.cpuS, 2)} |`);
   }
   lines.push('');
-  lines.push('In-process phases (median ms; wall time above also includes Node/ts-node start-up and module loading):');
-  lines.push('');
-  lines.push('| agents | runs | resources (library/plain) | library construct ms | library synth ms | plain construct ms | plain synth ms |');
-  lines.push('|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) {
-    lines.push(`| ${r.n} | ${r.runs} | ${r.libResources}/${r.plainResources} | ${fmt(r.lib.constructMs, 0)} | ${fmt(r.lib.synthMs, 0)} | ${fmt(r.plain.constructMs, 0)} | ${fmt(r.plain.synthMs, 0)} |`);
-  }
+  lines.push('Medians; CPU is user + system of the whole synth process (Node start-up and module loading included).');
   lines.push('');
 
-  const target = rows.find((r) => r.n === TARGET_N);
-  let verdict: string;
-  if (!target) {
-    verdict = `Verdict: NOT CHECKED (the target applies at ${TARGET_N} agents, which was not run)`;
-  } else {
-    const ratio = target.lib.wallS / target.plain.wallS;
-    const timeOk = ratio <= MAX_TIME_RATIO;
-    const rssOk = target.lib.rssMb <= MAX_RSS_MB;
-    verdict = `Verdict at ${TARGET_N} agents: ${timeOk && rssOk ? 'MET' : 'MISSED'}`
-      + ` (time ratio ${fmt(ratio, 2)} ${timeOk ? '<=' : '>'} ${fmt(MAX_TIME_RATIO, 1)}: ${timeOk ? 'ok' : 'MISSED'};`
-      + ` peak RSS ${fmt(target.lib.rssMb, 0)} MB ${rssOk ? '<=' : '>'} ${MAX_RSS_MB} MB: ${rssOk ? 'ok' : 'MISSED'})`;
+  const at = (stage: number, n: number) => rows.find((r) => r.stage === stage && r.n === n);
+  const checks: string[] = [];
+  const check = (label: string, ok: boolean | undefined, detail: string) => {
+    checks.push(`- ${label}: ${ok === undefined ? 'NOT CHECKED' : ok ? 'met' : 'MISSED'} (${detail})`);
+  };
+  const s2k = at(2, 1000);
+  const s4k = at(4, 1000);
+  const s43k = at(4, 3000);
+  check('stage 4 at 1000 agents within 2x stage 2\'s CPU', s2k && s4k ? s4k.lib.cpuS <= 2 * s2k.lib.cpuS : undefined,
+    s2k && s4k ? `${fmt(s4k.lib.cpuS, 2)} s vs ${fmt(s2k.lib.cpuS, 2)} s: ${fmt(s4k.lib.cpuS / s2k.lib.cpuS, 2)}x` : 'needs stages 2 and 4 at 1000');
+  check('stage 4 at 1000 agents within 400 MiB peak RSS', s4k ? s4k.lib.rssMiB <= 400 : undefined, s4k ? `${fmt(s4k.lib.rssMiB, 0)} MiB` : 'needs stage 4 at 1000');
+  check('stage 4 at 1000 agents: at most 8 resources per agent', s4k ? s4k.libResources / 1000 <= 8 : undefined, s4k ? `${fmt(s4k.libResources / 1000, 2)}` : 'needs stage 4 at 1000');
+  check('stage 4 at 3000 agents within 3.5x its time at 1000', s4k && s43k ? s43k.lib.cpuS <= 3.5 * s4k.lib.cpuS : undefined,
+    s4k && s43k ? `${fmt(s43k.lib.cpuS, 2)} s vs ${fmt(s4k.lib.cpuS, 2)} s: ${fmt(s43k.lib.cpuS / s4k.lib.cpuS, 2)}x` : 'needs stage 4 at 1000 and 3000');
+  for (const r of rows.filter((x) => x.libResources !== x.plainResources)) {
+    checks.push(`- WARNING: stage ${r.stage} at ${r.n} agents: library ${r.libResources} resources, plain app ${r.plainResources}; not like for like`);
   }
-  for (const r of rows) {
-    if (r.libResources !== r.plainResources) {
-      verdict += `\nWARNING: at ${r.n} agents the library made ${r.libResources} resources and the plain app ${r.plainResources}; the comparison is not like for like`;
-    }
-  }
-  lines.push(verdict);
+  lines.push('Targets:', '', ...checks);
 
-  const env = `Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${os.platform()} ${os.release()}`;
-  if (!skipRevocation) {
+  const env = `Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${os.platform()} ${os.release()}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`;
+  if (!args.includes('--no-revocation')) {
     process.stderr.write('revocation benchmark against moto ...\n');
     lines.push('', await revocationBench());
   }
-  if (!skipTighten) {
-    process.stderr.write('tighten benchmark (one million CloudTrail records) ...\n');
-    lines.push('', await tightenBench());
-  }
   const text = lines.join('\n');
   process.stdout.write(`\n${text}\n\n${env}\n`);
-  const outDir = path.join(__dirname, 'out');
+  const outDir = path.join(ROOT, 'bench', 'out');
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'results.md'), `# Synth benchmark\n\n${new Date().toISOString()}; ${env}\n\n${text}\n`);
   process.stdout.write(`Written to ${path.relative(ROOT, path.join(outDir, 'results.md'))}\n`);

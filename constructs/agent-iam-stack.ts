@@ -233,6 +233,8 @@ export class AgentIamStack extends TerraformStack {
   /** Problems with the stack's own props (environment, region), reported at synth with the rest. */
   private readonly inputProblems: string[];
   private quotas?: AccountQuotaValues;
+  /** The audit key's ARN, read once (every read of `.arn` makes a new token). */
+  private auditKeyArn!: string;
   private readonly auditOptions: AuditOptions;
   private readonly tokenAge?: TokenAgeLimit;
   private readonly detection?: AgentDetection;
@@ -314,6 +316,8 @@ export class AgentIamStack extends TerraformStack {
       forceDestroy: this.auditOptions.forceDestroy,
       realTimeDetection: props.stage >= MaturityStage.ENHANCED,
     });
+
+    this.auditKeyArn = this.auditTrail.key.arn;
 
     this.permissionsBoundary = new IamPolicy(this, 'boundary', {
       name: `agent-boundary-${props.environment}`,
@@ -500,18 +504,19 @@ export class AgentIamStack extends TerraformStack {
       name: base,
       description: `Registry entry of agent ${a.agentName} (${this.environment})`,
       type: 'SecureString',
-      keyId: this.auditTrail.key.arn,
+      keyId: this.auditKeyArn,
       tier: 'Standard',
       value: JSON.stringify(entry),
     });
     for (const t of a.sessionPolicies) {
+      const templateJson = a._sessionPolicyJson(t.name);
       new SsmParameter(a, `session-policy-${t.name}`, {
         name: `${base}/session-policies/${t.name}`,
         description: `Session-policy template ${t.name} of agent ${a.agentName}, for the credential broker`,
         type: 'SecureString',
-        keyId: this.auditTrail.key.arn,
+        keyId: this.auditKeyArn,
         tier: 'Standard',
-        value: a._sessionPolicyJson(t.name),
+        value: templateJson,
       });
       if (this.stage >= MaturityStage.ADAPTIVE) {
         // The broker hands out this read-only variant at elevated risk; computed here because the
@@ -520,9 +525,9 @@ export class AgentIamStack extends TerraformStack {
           name: `${base}/session-policies/${t.name}/read-only`,
           description: `Read-only variant of template ${t.name} of agent ${a.agentName} (elevated risk)`,
           type: 'SecureString',
-          keyId: this.auditTrail.key.arn,
+          keyId: this.auditKeyArn,
           tier: 'Standard',
-          value: JSON.stringify(readOnlyVariant(JSON.parse(a._sessionPolicyJson(t.name)))),
+          value: JSON.stringify(readOnlyVariant(JSON.parse(templateJson))),
         });
       }
     }

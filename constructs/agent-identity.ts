@@ -255,23 +255,22 @@ export class AgentIdentity extends Construct {
       tags: this.tagValues,
     });
     this.roleArn = this.role.arn;
+    // Every read of a resource attribute makes a token (with a captured stack trace, the costliest
+    // part of an agent at fleet scale): the role's name serves every policy and attachment.
+    const roleRef = this.role.name;
 
-    if (this.layout && this.layout.inline.length > 0) {
+    // One inline policy: the guardrails (deny after expiry) first, then the grants that fit inline
+    // (the layout's inline budget already left room for the guardrails). One resource, not two, per agent.
+    const inlineGrants = this.layout?.inline ?? [];
+    if (inlineGrants.length > 0 || this.guardrails.length > 0) {
       new IamRolePolicy(this, 'grants', {
-        name: 'agent-grants',
-        role: this.role.id,
-        policy: policyJson(policyDoc(this.layout.inline)),
-      });
-    }
-    if (this.guardrails.length > 0) {
-      new IamRolePolicy(this, 'guardrails', {
-        name: 'agent-guardrails',
-        role: this.role.id,
-        policy: policyJson(policyDoc(this.guardrails)),
+        name: inlineGrants.length > 0 ? 'agent-grants' : 'agent-guardrails',
+        role: roleRef,
+        policy: policyJson(policyDoc([...this.guardrails, ...inlineGrants])),
       });
     }
     if (this.tokenAgeArn) {
-      new IamRolePolicyAttachment(this, 'token-age', { role: this.role.name, policyArn: this.tokenAgeArn });
+      new IamRolePolicyAttachment(this, 'token-age', { role: roleRef, policyArn: this.tokenAgeArn });
     }
     this.layout?.managed.forEach((statements, i) => {
       const policy = new IamPolicy(this, `grants-${i}`, {
@@ -281,7 +280,7 @@ export class AgentIdentity extends Construct {
         policy: policyJson(policyDoc(statements)),
         tags: { [AGENT_TAGS.id]: name, [AGENT_TAGS.managedBy]: 'cdktf-agent-iam' },
       });
-      new IamRolePolicyAttachment(this, `grants-${i}-attachment`, { role: this.role.name, policyArn: policy.arn });
+      new IamRolePolicyAttachment(this, `grants-${i}-attachment`, { role: roleRef, policyArn: policy.arn });
     });
 
     this.node.addValidation({ validate: () => this.problems.slice() });

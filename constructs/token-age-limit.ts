@@ -34,6 +34,7 @@ export class TokenAgeLimit extends Construct {
   public readonly handler: HardenedFunction;
   public readonly tickSeconds: number;
   private readonly policies = new Map<number, IamPolicy>();
+  private readonly arns = new Map<number, string>();
   private readonly props: TokenAgeLimitProps;
 
   constructor(scope: Construct, id: string, props: TokenAgeLimitProps) {
@@ -80,6 +81,8 @@ export class TokenAgeLimit extends Construct {
 
   /** The ARN of the token-age policy for a TTL, creating the policy on first request. */
   public policyArn(ttlSeconds: number): string {
+    const known = this.arns.get(ttlSeconds);
+    if (known) return known;
     let policy = this.policies.get(ttlSeconds);
     if (!policy) {
       const env = this.props.environment;
@@ -93,7 +96,10 @@ export class TokenAgeLimit extends Construct {
       });
       this.policies.set(ttlSeconds, policy);
     }
-    return policy.arn;
+    // One token per policy, shared by every agent of the TTL (each read of `.arn` makes a new one).
+    const arn = policy.arn;
+    this.arns.set(ttlSeconds, arn);
+    return arn;
   }
 
   /** The distinct TTLs in use. */

@@ -123,11 +123,14 @@ export interface PolicyLayout {
 }
 
 /**
- * Lays statements out within IAM's quotas: one inline policy while the total
- * stays within the role's inline budget, otherwise customer-managed policies of
- * at most `AwsLimits.MANAGED_POLICY_MAX` characters each (first-fit decreasing),
- * at most `managedSlots` of them. Returns a problem string instead when the
- * statements cannot fit.
+ * Lays statements out within IAM's quotas, using the role's inline policy and its managed policies
+ * together: everything in the one inline policy while the total stays within `inlineBudget`;
+ * beyond that, whole statements packed first-fit decreasing into the inline policy (up to
+ * `inlineBudget`) and up to `managedSlots` customer-managed policies of
+ * `AwsLimits.MANAGED_POLICY_MAX` characters each. A statement larger than one managed policy is
+ * split by resources, then by actions. Returns a problem string instead when the statements
+ * cannot fit: it states their total, the capacity, and whether they are simply too large or
+ * only fail to pack (a statement cannot span two policies).
  */
 export function layoutPolicies(statements: Statement[], managedSlots: number, inlineBudget: number = AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX): PolicyLayout | string {
   const totalSize = policySize(policyDoc(statements));
@@ -138,33 +141,38 @@ export function layoutPolicies(statements: Statement[], managedSlots: number, in
     return { inline: statements, managed: [], totalSize };
   }
   const emptyDoc = policySize(policyDoc([]));
-  const capacity = AwsLimits.MANAGED_POLICY_MAX - emptyDoc;
-  // A statement larger than one managed policy is split by resources (then by actions).
+  const managedCapacity = AwsLimits.MANAGED_POLICY_MAX - emptyDoc;
+  const inlineCapacity = Math.max(0, inlineBudget - emptyDoc);
   const pieces: Statement[] = [];
   for (const st of statements) {
-    pieces.push(...splitStatement(st, capacity));
+    pieces.push(...splitStatement(st, managedCapacity));
   }
+  // Each statement costs its size and a separating comma.
   const sized = pieces.map((s) => ({ s, size: policySize(s) + 1 })).sort((a, b) => b.size - a.size);
-  const tooBig = sized.find((x) => x.size > capacity);
+  const tooBig = sized.find((x) => x.size > Math.max(managedCapacity, inlineCapacity));
   if (tooBig) {
     return `one statement is ${tooBig.size} characters even with one resource and one action, over the ${AwsLimits.MANAGED_POLICY_MAX}-character managed-policy limit; shorten its conditions`;
   }
-  const bins: { items: Statement[]; free: number }[] = [];
+  const inline = { items: [] as Statement[], free: inlineCapacity };
+  const managed: { items: Statement[]; free: number }[] = [];
+  const needed = sized.reduce((n, x) => n + x.size, 0);
+  const capacity = inlineCapacity + managedSlots * managedCapacity;
   for (const x of sized) {
-    const bin = bins.find((b) => b.free >= x.size);
-    if (bin) {
-      bin.items.push(x.s);
-      bin.free -= x.size;
-    } else {
-      bins.push({ items: [x.s], free: capacity - x.size });
+    const bin = [inline, ...managed].find((b) => b.free >= x.size)
+      ?? (managed.length < managedSlots && x.size <= managedCapacity ? (managed.push({ items: [], free: managedCapacity }), managed[managed.length - 1]) : undefined);
+    if (!bin) {
+      const why = needed > capacity
+        ? `they are larger than that capacity by ${needed - capacity} characters`
+        : `they would fit by size, but whole statements do not pack into the policies' remaining space (a statement cannot span two policies; ${capacity - needed} characters would be left over in fragments)`;
+      return `permissions are ${needed} characters as IAM counts them (${pieces.length} statements); the role holds at most ${capacity}: `
+        + `the inline policy's ${inlineCapacity} left of IAM's ${AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX} (after guardrails and reserves) `
+        + `plus ${managedSlots} free managed policies of ${managedCapacity} (of IAM's ${AwsLimits.MANAGED_POLICIES_PER_ROLE} × ${AwsLimits.MANAGED_POLICY_MAX}, less each document's wrapper); ${why}. `
+        + 'Narrow the grants (fewer resources, shared prefixes) or split the agent into smaller agents';
     }
+    bin.items.push(x.s);
+    bin.free -= x.size;
   }
-  if (bins.length > managedSlots) {
-    return `permissions are ${totalSize} characters as IAM counts them, which needs ${bins.length} managed policies of ${AwsLimits.MANAGED_POLICY_MAX}; `
-      + `the role has ${managedSlots} free of IAM's ${AwsLimits.MANAGED_POLICIES_PER_ROLE} (inline limit ${AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX}). `
-      + 'Narrow the grants (fewer resources, shared prefixes) or split the agent into smaller agents';
-  }
-  return { inline: [], managed: bins.map((b) => b.items), totalSize };
+  return { inline: inline.items, managed: managed.map((b) => b.items), totalSize };
 }
 
 /**

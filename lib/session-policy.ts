@@ -20,8 +20,17 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
 }
 
+const globCache = new Map<string, RegExp>();
+
 function covers(pattern: string, value: string): boolean {
-  return pattern === value || globToRegExp(pattern).test(value);
+  if (pattern === value) return true;
+  if (!/[*?]/.test(pattern)) return pattern.toLowerCase() === value.toLowerCase();
+  let re = globCache.get(pattern);
+  if (!re) {
+    re = globToRegExp(pattern);
+    globCache.set(pattern, re);
+  }
+  return re.test(value);
 }
 
 /** Action/resource pairs of a statement that no agent statement covers (ignoring conditions, which may only narrow). */

@@ -31,6 +31,19 @@ export const AGENT_TAGS = {
 };
 
 
+const roleNameCountsOf = new WeakMap<readonly AgentFacts[], Map<string, number>>();
+
+/** How many agents use each role name, counted once per list of agents (linear, not quadratic, in fleet size). */
+function roleNameCounts(all: readonly AgentFacts[]): Map<string, number> {
+  let counts = roleNameCountsOf.get(all);
+  if (!counts) {
+    counts = new Map();
+    for (const o of all) counts.set(o.roleName, (counts.get(o.roleName) ?? 0) + 1);
+    roleNameCountsOf.set(all, counts);
+  }
+  return counts;
+}
+
 /** What is known about one agent identity. */
 export interface AgentFacts {
   readonly agent: string;
@@ -106,7 +119,7 @@ type AgentCheck = (a: AgentFacts, all: AgentFacts[], stack: StackFacts) => strin
 type StackCheck = (s: StackFacts) => string[];
 
 const AGENT_CHECKS: Record<string, AgentCheck> = {
-  'AIAM-2.01': (a, all) => all.filter((o) => o.roleName === a.roleName).length > 1
+  'AIAM-2.01': (a, all) => (roleNameCounts(all).get(a.roleName) ?? 0) > 1
     ? [`role "${a.roleName}" is shared with another agent; give each agent its own role`] : [],
   'AIAM-2.03': (a) => [AGENT_TAGS.owner, AGENT_TAGS.purpose].filter((k) => !a.tags[k] || a.tags[k].trim() === '')
     .map((k) => `tag "${k}" is missing; set the agent's ${k === AGENT_TAGS.owner ? 'owner' : 'purpose'}`),

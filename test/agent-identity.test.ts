@@ -167,23 +167,26 @@ describe('policies', () => {
     expect(policy.policy).not.toContain('jsonencode');
   });
 
-  test('grants over the inline budget are split into managed policies, each within 6,144 characters', () => {
-    const grants = Array.from({ length: 120 }, (_, i) => Grant.readDynamoItems(`arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/tickets-archive-${i}`));
+  test('grants over the inline budget fill the inline policy and managed policies, each within its limit', () => {
+    const grants = Array.from({ length: 240 }, (_, i) => Grant.readDynamoItems(`arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/tickets-archive-${i}`));
     const { out, agent } = synthOne({ permissions: grants });
-    expect(out).not.toHaveResourceWithProperties(IamRolePolicy, { name: 'agent-grants' });
+    const inline = Object.values(JSON.parse(out).resource.aws_iam_role_policy as Record<string, any>).find((p) => p.name === 'agent-grants');
+    expect(JSON.stringify(JSON.parse(inline.policy)).length).toBeLessThanOrEqual(AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX);
     const attachments = Object.values(JSON.parse(out).resource.aws_iam_role_policy_attachment as Record<string, any>);
     expect(attachments.every((a) => /^\$\{aws_iam_role\.agent-triage_role_[A-F0-9]+\.name\}$/.test(a.role))).toBe(true);
     const managed = Object.values(JSON.parse(out).resource.aws_iam_policy as Record<string, any>).filter((p) => p.name.startsWith('agent-triage-dev-grants-'));
-    expect(managed.length).toBe(agent.policyCount);
+    expect(managed.length + 1).toBe(agent.policyCount);
     expect(attachments.length).toBe(managed.length);
     expect(managed.length).toBeGreaterThan(1);
     expect(managed.length).toBeLessThanOrEqual(AwsLimits.MANAGED_POLICIES_PER_ROLE);
     const resources = new Set<string>();
+    for (const s of JSON.parse(inline.policy).Statement) s.Resource.forEach((r: string) => resources.add(r));
     for (const p of managed) {
       expect(JSON.stringify(JSON.parse(p.policy)).length).toBeLessThanOrEqual(AwsLimits.MANAGED_POLICY_MAX);
       for (const s of JSON.parse(p.policy).Statement) s.Resource.forEach((r: string) => resources.add(r));
     }
-    expect(resources.size).toBe(240);
+    // Every table and its indexes, none lost.
+    expect(resources.size).toBe(480);
     expect(out).toHaveResourceWithProperties(IamPolicy, { path: '/agents/dev/' });
   });
 

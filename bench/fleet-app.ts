@@ -47,6 +47,7 @@ export function benchStack(app: App, stage: MaturityStage, n: number): AgentIamS
     region: REGION,
     agents: benchAgents(n, stage),
     quotas: n > 990 ? { iamRolesPerAccount: 5000 } : undefined,
+    ...(stage >= MaturityStage.ADAPTIVE ? { adaptive: { responderRoleArns: [`arn:aws:iam::${ACCOUNT}:role/incident-responder`] } } : {}),
   });
 }
 

@@ -15,13 +15,17 @@
  * in the same run, at most 400 MiB peak and 8 resources per agent; stage 4 at 3000 agents within
  * 3.5x its time at 1000. Misses are reported; the exit code stays 0.
  *
- *   npm run bench [-- --runs 5] [-- --sizes 100,1000] [-- --stages 2,4] [-- --no-revocation]
+ * Then the revocation benchmark (bench/revocation.ts; --no-revocation skips it) and the tighten
+ * benchmark (bench/tighten.ts: one million CloudTrail records; --no-tighten skips it).
+ *
+ *   npm run bench [-- --runs 5] [-- --sizes 100,1000] [-- --stages 2,4] [-- --no-revocation] [-- --no-tighten]
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { revocationBench } from './revocation';
+import { tightenBench } from './tighten';
 import { RESULT_MARKER } from './report';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -169,6 +173,10 @@ async function main(): Promise<void> {
   if (!args.includes('--no-revocation')) {
     process.stderr.write('revocation benchmark against moto ...\n');
     lines.push('', await revocationBench());
+  }
+  if (!args.includes('--no-tighten')) {
+    process.stderr.write('tighten benchmark (one million CloudTrail records) ...\n');
+    lines.push('', await tightenBench());
   }
   const text = lines.join('\n');
   process.stdout.write(`\n${text}\n\n${env}\n`);

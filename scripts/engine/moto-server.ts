@@ -26,6 +26,8 @@ export function venvBin(name: string): string {
 export interface MotoServer {
   /** e.g. http://127.0.0.1:41234 */
   readonly endpoint: string;
+  /** The server's process id (benchmarks read its CPU time). */
+  readonly pid?: number;
   stop(): Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export async function startMoto(): Promise<MotoServer> {
     const endpoint = `http://127.0.0.1:${port}`;
     try {
       await waitUntilAnswering(endpoint, child, () => stderr);
-      return { endpoint, stop: () => stop(child) };
+      return { endpoint, pid: child.pid, stop: () => stop(child) };
     } catch (e) {
       lastError = e as Error;
       await stop(child);

@@ -77,20 +77,22 @@ function normalise(s: Statement): Statement {
   return out;
 }
 
-function mergeBy(statements: Statement[], keyOf: (s: Statement) => string, combine: (a: Statement, b: Statement) => Statement): Statement[] {
-  const byKey = new Map<string, Statement>();
-  const order: string[] = [];
+/**
+ * Statements with the same key share one list of `field` (deduplicated, sorted once at the end:
+ * linear in the statements, however many share a key).
+ */
+function mergeBy(statements: Statement[], keyOf: (s: Statement) => string, field: 'Action' | 'Resource'): Statement[] {
+  const byKey = new Map<string, { s: Statement; items: Set<string> }>();
   for (const s of statements) {
     const k = keyOf(s);
     const prev = byKey.get(k);
     if (prev) {
-      byKey.set(k, combine(prev, s));
+      for (const x of s[field] ?? []) prev.items.add(x);
     } else {
-      byKey.set(k, s);
-      order.push(k);
+      byKey.set(k, { s, items: new Set(s[field] ?? []) });
     }
   }
-  return order.map((k) => byKey.get(k)!);
+  return [...byKey.values()].map(({ s, items }) => ({ ...s, [field]: [...items].sort() }));
 }
 
 /**
@@ -103,12 +105,12 @@ function mergeBy(statements: Statement[], keyOf: (s: Statement) => string, combi
 export function mergeStatements(statements: Statement[]): Statement[] {
   const base = (s: Statement) => `${s.Effect}|${s.Sid ?? ''}|${canonicalCondition(s.Condition)}`;
   let out = statements.map(normalise).filter((s) => (s.Action?.length ?? 0) > 0 && (s.Resource?.length ?? 0) > 0);
-  out = mergeBy(out, (s) => `${base(s)}|R:${(s.Resource ?? []).join(',')}`, (a, b) => ({ ...a, Action: uniqSorted([...a.Action!, ...b.Action!]) }));
-  out = mergeBy(out, (s) => `${base(s)}|A:${(s.Action ?? []).join(',')}`, (a, b) => ({ ...a, Resource: uniqSorted([...a.Resource!, ...b.Resource!]) }));
+  out = mergeBy(out, (s) => `${base(s)}|R:${(s.Resource ?? []).join(',')}`, 'Action');
+  out = mergeBy(out, (s) => `${base(s)}|A:${(s.Action ?? []).join(',')}`, 'Resource');
   // A statement whose actions and resources are covered by another with the same effect/conditions is dropped.
-  out = out.filter((s, i) => !out.some((o, j) => j !== i && base(o) === base(s)
-    && s.Action!.every((a) => o.Action!.includes(a)) && s.Resource!.every((r) => o.Resource!.includes(r))
-    && o.Action!.length + o.Resource!.length > s.Action!.length + s.Resource!.length));
+  const sets = out.map((s) => ({ base: base(s), actions: new Set(s.Action), resources: new Set(s.Resource), n: s.Action!.length + s.Resource!.length }));
+  out = out.filter((s, i) => !sets.some((o, j) => j !== i && o.base === sets[i].base && o.n > sets[i].n
+    && s.Action!.every((a) => o.actions.has(a)) && s.Resource!.every((r) => o.resources.has(r))));
   return out.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 

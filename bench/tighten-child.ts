@@ -14,7 +14,7 @@ import { RESULT_MARKER } from './report';
 async function main(): Promise<void> {
   const [synth, trail] = process.argv.slice(2);
   const quiet = new Progress({ out: () => undefined, err: () => undefined, errIsTTY: false, env: {} });
-  const environments = loadConfigurations(synth, quiet).map((config) => ({ config, environment: readEnvironment(config) }));
+  const environments = (await loadConfigurations(synth, quiet)).map((config) => ({ config, environment: readEnvironment(config) }));
   const start = performance.now();
   const report = await tighten({ environments, files: localTrailFiles(trail).files });
   const seconds = (performance.now() - start) / 1000;

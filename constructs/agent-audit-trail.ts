@@ -24,7 +24,6 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { policyDoc, policyJson } from '../lib/policy';
-import { TrailFacts } from '../lib/stage-check';
 import { markLibraryOwned } from './terraform-literals';
 
 /** Properties of an AgentAuditTrail. */
@@ -91,13 +90,6 @@ export class AgentAuditTrail extends Construct {
 
   private readonly s3DataEventPrefixes = new Set<string>();
   private readonly dynamoDataEventTables = new Set<string>();
-  private readonly hardening: {
-    versioning: S3BucketVersioningA;
-    encryption: S3BucketServerSideEncryptionConfigurationA;
-    publicAccess: S3BucketPublicAccessBlock;
-    ownership: S3BucketOwnershipControls;
-    policy: S3BucketPolicy;
-  };
 
   constructor(scope: Construct, id: string, props: AgentAuditTrailProps) {
     super(scope, id);
@@ -170,14 +162,14 @@ export class AgentAuditTrail extends Construct {
     const versioning = new S3BucketVersioningA(this, 'bucket-versioning', {
       bucket: this.bucket.id, versioningConfiguration: { status: 'Enabled' },
     });
-    const encryption = new S3BucketServerSideEncryptionConfigurationA(this, 'bucket-encryption', {
+    new S3BucketServerSideEncryptionConfigurationA(this, 'bucket-encryption', {
       bucket: this.bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true }],
     });
     const publicAccess = new S3BucketPublicAccessBlock(this, 'bucket-public-access', {
       bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
     });
-    const ownership = new S3BucketOwnershipControls(this, 'bucket-ownership', {
+    new S3BucketOwnershipControls(this, 'bucket-ownership', {
       bucket: this.bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' },
     });
     new S3BucketLifecycleConfiguration(this, 'bucket-lifecycle', {
@@ -215,7 +207,6 @@ export class AgentAuditTrail extends Construct {
       ])),
     });
 
-    this.hardening = { versioning, encryption, publicAccess, ownership, policy: bucketPolicy };
 
     this.logGroup = new CloudwatchLogGroup(this, 'log-group', {
       name: logGroupName, retentionInDays: retention, kmsKeyId: this.key.arn,
@@ -307,37 +298,6 @@ export class AgentAuditTrail extends Construct {
   /** Record DynamoDB data events for a table ARN. */
   public addDynamoDbDataEvents(tableArn: string): void {
     this.dynamoDataEventTables.add(tableArn);
-  }
-
-  /**
-   * Facts for the stage check.
-   * @internal
-   */
-  public _facts(): TrailFacts {
-    // Read from the resources as configured (escape hatches and overrides included), never assumed.
-    const on = (v: unknown) => v === true;
-    const h = this.hardening;
-    const sse = ([] as any[]).concat(h.encryption.ruleInput ?? [])[0]?.applyServerSideEncryptionByDefault;
-    const pab = h.publicAccess;
-    let tlsOnly = false;
-    try {
-      tlsOnly = (JSON.parse(h.policy.policyInput ?? '{}').Statement ?? []).some((st: any) => st.Effect === 'Deny'
-        && [].concat(st.Action ?? []).includes('s3:*' as never) && st.Condition?.Bool?.['aws:SecureTransport']?.includes('false'));
-    } catch {
-      tlsOnly = false;
-    }
-    return {
-      multiRegion: on(this.trail.isMultiRegionTrailInput),
-      logFileValidation: on(this.trail.enableLogFileValidationInput),
-      kmsEncrypted: !!this.trail.kmsKeyIdInput,
-      bucketVersioned: h.versioning.versioningConfigurationInput?.status === 'Enabled',
-      bucketKmsEncrypted: sse?.sseAlgorithm === 'aws:kms' && !!sse?.kmsMasterKeyId,
-      bucketPublicAccessBlocked: [pab.blockPublicAclsInput, pab.blockPublicPolicyInput, pab.ignorePublicAclsInput, pab.restrictPublicBucketsInput].every(on),
-      bucketOwnerEnforced: h.ownership.ruleInput?.objectOwnership === 'BucketOwnerEnforced',
-      bucketTlsOnly: tlsOnly,
-      siemQueueEncrypted: !!this.siemQueue.kmsMasterKeyIdInput,
-      cloudWatchLogs: !!this.trail.cloudWatchLogsGroupArnInput && (this.logGroup.retentionInDaysInput ?? 0) >= 365 && !!this.logGroup.kmsKeyIdInput,
-    };
   }
 
   private eventSelectors(): any[] {

@@ -17,7 +17,8 @@ import { agentRolePath, partitionOf, providerDefaultTags, validateEnvironment, v
 import { BoundaryScope, scopedBoundary } from '../lib/boundary';
 import { DelegationTokenOptions, validateDelegationToken } from '../lib/verified-delegation';
 import { PolicyDoc, policyJson } from '../lib/policy';
-import { checkStage, StackFacts } from '../lib/stage-check';
+import { checkStage } from '../lib/stage-check';
+import { parseTerraformJson, readEnvironment, TerraformEnvironment } from '../lib/assess';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
@@ -562,31 +563,12 @@ export class AgentIamStack extends TerraformStack {
   }
 
   /**
-   * Facts for the stage check.
-   * @internal
+   * The environment as `agent-iam assess` reads it: this stack's own emitted Terraform, parsed by
+   * the same reader (lib/assess), so the synth-time stage check and `assess` cannot disagree.
+   * Escape hatches and overrides are in the emitted JSON, so they are judged too.
    */
-  public _facts(): StackFacts {
-    const users: string[] = [];
-    const keys: string[] = [];
-    for (const c of this.node.findAll()) {
-      if (c instanceof TerraformResource) {
-        if (c.terraformResourceType === 'aws_iam_user') users.push(c.node.path);
-        if (c.terraformResourceType === 'aws_iam_access_key') keys.push(c.node.path);
-      }
-    }
-    return {
-      stack: this.environment,
-      stage: this.stage,
-      agents: this.agentList.map((a) => a._facts()),
-      iamUsers: users,
-      accessKeys: keys,
-      trails: [this.auditTrail._facts()],
-      registry: this.stage >= MaturityStage.ENHANCED && Object.keys(this.registry).length === this.agentList.length,
-      detectionRuleIds: this.detection?.ruleIds ?? [],
-      revocation: this.revocation?._facts(this.detection!.wiredRuleIds('revoker')),
-      brokerPrincipals: this.brokerPrincipals,
-      riskScoring: !!this.broker && this.detection!.wiredRuleIds('risk').length > 0,
-    };
+  private emittedEnvironment(): TerraformEnvironment {
+    return readEnvironment(parseTerraformJson(this.toTerraform(), this.environment, `stack ${this.environment}`));
   }
 
   /**
@@ -657,7 +639,8 @@ export class AgentIamStack extends TerraformStack {
     if (boundarySize > AwsLimits.MANAGED_POLICY_MAX) {
       problems.push(stackProblem(this.environment, 'permissionsBoundary', `the boundary is ${boundarySize} characters; IAM allows ${AwsLimits.MANAGED_POLICY_MAX} for a managed policy`));
     }
-    for (const f of checkStage(this._facts())) {
+    const env = this.emittedEnvironment();
+    for (const f of checkStage({ ...env.facts, stage: this.stage })) {
       const c = ControlCatalog.get(f.controlId);
       problems.push(`${f.agent ? `agent "${f.agent}"` : `stack "${this.environment}"`}: fails ${c.id} (${c.title}, stage ${c.stage}): ${f.message}`);
     }

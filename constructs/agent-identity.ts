@@ -19,10 +19,9 @@ import { revokerInlineReserve } from '../lib/revocation';
 import { Grant, grantStatements, validateGrants } from '../lib/grant';
 import { layoutPolicies, mergeStatements, policyDoc, PolicyDoc, policyJson, PolicyLayout, policySize, Statement } from '../lib/policy';
 import { validateTags } from '../lib/tags';
-import { AGENT_TAGS, AgentFacts } from '../lib/stage-check';
+import { AGENT_TAGS } from '../lib/stage-check';
 import { AgentContext, applyContext, isIsoDate, isoDateProblem, resourcesOutsideRegions, utcDateTime, validateContext } from '../lib/context';
 import { SessionPolicyTemplate, sessionPolicyDocument, validateSessionPolicies } from '../lib/session-policy';
-import { tokenAgePolicy } from '../lib/token-age';
 import { findContext } from './agent-iam-context';
 import { markLibraryOwned } from './terraform-literals';
 
@@ -121,7 +120,6 @@ export class AgentIdentity extends Construct {
   private readonly statements: Statement[];
   private readonly layout: PolicyLayout | undefined;
   private readonly tagValues: Record<string, string>;
-  private readonly boundaryArn: string;
   private readonly guardrails: Statement[] = [];
   private readonly tokenAgeArn: string | undefined;
   private readonly effectiveContext: AgentContext;
@@ -142,7 +140,6 @@ export class AgentIdentity extends Construct {
     this.maxSessionDuration = props.maxSessionDuration ?? AwsLimits.MAX_SESSION_DURATION_MIN;
     this.sessionTtl = props.sessionTtl ?? AwsLimits.ASSUME_ROLE_DURATION_MIN;
     this.permissions = props.permissions ?? [];
-    this.boundaryArn = ctx.permissionsBoundaryArn;
     const p = this.problems;
 
     p.push(...validateAgentName(name, ctx.environment));
@@ -340,28 +337,6 @@ export class AgentIdentity extends Construct {
   /** Number of IAM policies (inline and managed) carrying the agent's grants. */
   public get policyCount(): number {
     return this.layout ? (this.layout.inline.length > 0 ? 1 : 0) + this.layout.managed.length : 0;
-  }
-
-  /**
-   * Facts about this identity for the stage check.
-   * @internal
-   */
-  public _facts(): AgentFacts {
-    const policies: PolicyDoc[] = [];
-    if (this.guardrails.length > 0) policies.push(policyDoc(this.guardrails));
-    if (this.tokenAgeArn) policies.push(tokenAgePolicy(new Date(0), this.sessionTtl));
-    if (this.layout) {
-      if (this.layout.inline.length > 0) policies.push(policyDoc(this.layout.inline));
-      policies.push(...this.layout.managed.map(policyDoc));
-    }
-    return {
-      agent: this.agentName,
-      roleName: this.roleName,
-      tags: this.tagValues,
-      trustPolicy: this.trust,
-      permissionsBoundary: this.boundaryArn,
-      policies,
-    };
   }
 
   /**

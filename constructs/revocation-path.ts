@@ -13,7 +13,6 @@ import { guardedTablePolicy } from '../lib/table-guard';
 import { policyJson } from '../lib/policy';
 import { Statement } from '../lib/policy';
 import { ledgerTableName, REVOKER_FORBIDDEN_ACTIONS, revokerFunctionName } from '../lib/revocation';
-import { RevocationFacts } from '../lib/stage-check';
 import { HardenedFunction } from './hardened-function';
 import { agentTable } from './agent-table';
 import { markLibraryOwned } from './terraform-literals';
@@ -35,14 +34,11 @@ export interface RevocationPathProps {
 export class RevocationPath extends Construct {
   public readonly ledger: DynamodbTable;
   public readonly revoker: HardenedFunction;
-  private readonly revokerActions: string[];
-  private readonly environment: string;
 
   constructor(scope: Construct, id: string, props: RevocationPathProps) {
     super(scope, id);
     markLibraryOwned(this);
     const env = props.environment;
-    this.environment = env;
     this.ledger = agentTable(this, 'ledger', ledgerTableName(env), props.keyArn, props.deletionProtection ?? true);
     const agentRoles = `arn:${props.partition}:iam::${props.accountId}:role/agents/${env}/*`;
     const statements: Statement[] = [
@@ -57,7 +53,6 @@ export class RevocationPath extends Construct {
       },
       { Sid: 'Announce', Effect: 'Allow', Action: ['sns:Publish'], Resource: [props.topicArn] },
     ];
-    this.revokerActions = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action ?? []);
     this.revoker = new HardenedFunction(this, 'revoker', {
       functionName: revokerFunctionName(env),
       handlerDir: 'revoker',
@@ -78,22 +73,4 @@ export class RevocationPath extends Construct {
 
   /** The ledger's resource policy (deny item writes but by the revoker and the responders). */
   public readonly ledgerPolicy: DynamodbResourcePolicy;
-
-  /**
-   * Facts for the stage check, read from the resources as configured.
-   * @param wiredRuleIds detection rules routed to the revoker
-   * @internal
-   */
-  public _facts(wiredRuleIds: string[]): RevocationFacts {
-    const fn = this.revoker.function;
-    return {
-      wiredRuleIds,
-      // The kill switch (agent-iam revoke) invokes the revoker by this name.
-      killSwitch: fn.functionNameInput === revokerFunctionName(this.environment),
-      ledgerPointInTimeRecovery: this.ledger.pointInTimeRecoveryInput?.enabled === true,
-      ledgerKmsEncrypted: this.ledger.serverSideEncryptionInput?.enabled === true && !!this.ledger.serverSideEncryptionInput?.kmsKeyArn,
-      notifies: !!(fn.environmentInput?.variables as Record<string, string> | undefined)?.TOPIC_ARN,
-      revokerActions: this.revokerActions,
-    };
-  }
 }

@@ -492,9 +492,13 @@ export function canSetSourceIdentity(s: Statement): boolean {
   return false;
 }
 
-/** Whether a statement requires a source identity (a non-negated condition on sts:SourceIdentity). */
+/**
+ * Whether a statement requires a source identity: a non-negated condition on sts:SourceIdentity.
+ * `ForAllValues:` does not count: sts:SourceIdentity is single-valued, and ForAllValues is true
+ * when the key is absent, so it admits sessions without a source identity.
+ */
 export function requiresSourceIdentity(s: Statement): boolean {
   const c = s.Condition ?? {};
-  return Object.entries(c).some(([op, keys]) => !/Not|IfExists|Null/.test(op)
+  return Object.entries(c).some(([op, keys]) => !/Not|IfExists|Null|^ForAllValues:/i.test(op)
     && Object.keys(keys).some((k) => k.toLowerCase() === 'sts:sourceidentity'));
 }

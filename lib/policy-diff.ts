@@ -14,10 +14,12 @@
  */
 import { Statement } from './policy';
 import { grantsAssume, requiresSourceIdentity } from './delegation';
-import { expandAction } from './iam-reference';
+import { actionCovers, conditionEntries, covered, foldCondition, globToRegExp, GrantTuple, resourceCovers, setDiff, statementTuples } from './policy-cover';
 import { TOKEN_AGE_SID } from './token-age';
 import { DETECTION_RULES } from './detections';
 import { DetectionWiring, TerraformAgent, TerraformEnvironment } from './assess';
+
+export { actionCovers, resourceCovers };
 
 /** What a change is about. */
 export type ChangeCategory =
@@ -57,88 +59,10 @@ export interface PlanDiff {
   readonly widening: boolean;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Grants as tuples
-
-interface GrantTuple {
-  readonly action: string;
-  readonly resource: string;
-  /** Condition entries (`op key = [values]`), as written. */
-  readonly conditions: string[];
-  /** The same, with keys folded to lower case (IAM compares keys case-insensitively). */
-  readonly folded: string[];
-}
-
-function conditionEntries(s: Statement): string[] {
-  const out: string[] = [];
-  for (const [op, keys] of Object.entries(s.Condition ?? {})) {
-    for (const [k, vals] of Object.entries(keys)) out.push(`${op} ${k} = [${[...vals].sort().join(', ')}]`);
-  }
-  return out.sort();
-}
-
-/** A condition entry with its key folded to lower case (operators and values stay as written). */
-function foldCondition(entry: string): string {
-  return entry.replace(/^(\S+) (\S+) =/, (_m, op: string, key: string) => `${op} ${key.toLowerCase()} =`);
-}
-
 function allowTuples(a: TerraformAgent): GrantTuple[] {
-  const out: GrantTuple[] = [];
-  for (const s of a.facts.policies.flatMap((d) => d.Statement)) {
-    if (s.Effect !== 'Allow') continue;
-    const actions = s.Action ?? (s.NotAction ? [`NotAction[${[...s.NotAction].sort().join(', ')}]`] : []);
-    const resources = s.Resource ?? (s.NotResource ? [`NotResource[${[...s.NotResource].sort().join(', ')}]`] : []);
-    const conditions = conditionEntries(s);
-    const folded = conditions.map(foldCondition);
-    for (const action of actions) for (const resource of resources) out.push({ action, resource, conditions, folded });
-  }
-  return out;
+  return statementTuples(a.facts.policies.flatMap((d) => d.Statement));
 }
 
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'i');
-}
-
-const expansionCache = new Map<string, Set<string>>();
-function expansion(action: string): Set<string> {
-  let set = expansionCache.get(action);
-  if (!set) {
-    set = new Set(expandAction(action).map((i) => `${i.service}:${i.name}`.toLowerCase()));
-    expansionCache.set(action, set);
-  }
-  return set;
-}
-
-/** Whether the action pattern `outer` allows everything `inner` allows. */
-export function actionCovers(outer: string, inner: string): boolean {
-  if (outer.toLowerCase() === inner.toLowerCase() || outer === '*') return true;
-  if (outer.startsWith('NotAction[') || inner.startsWith('NotAction[') || inner === '*') return false;
-  if (!/[*?]/.test(outer)) return false;
-  if (!/[*?]/.test(inner)) return globToRegExp(outer).test(inner);
-  // Both wildcards: compare what each stands for in the service reference.
-  const i = expansion(inner);
-  const o = expansion(outer);
-  if (i.size > 0 && o.size > 0) return [...i].every((x) => o.has(x));
-  return globToRegExp(outer).test(inner.replace(/[*?]/g, ''));
-}
-
-/** Whether the resource pattern `outer` matches everything `inner` matches. */
-export function resourceCovers(outer: string, inner: string): boolean {
-  if (outer === inner || outer === '*') return true;
-  if (outer.startsWith('NotResource[') || inner.startsWith('NotResource[')) return false;
-  return /[*?]/.test(outer) && globToRegExp(outer).test(inner);
-}
-
-function covered(t: GrantTuple, base: GrantTuple[]): boolean {
-  return base.some((b) => actionCovers(b.action, t.action) && resourceCovers(b.resource, t.resource)
-    && b.folded.every((c) => t.folded.includes(c)));
-}
-
-function setDiff(a: Iterable<string>, b: Iterable<string>, fold = (s: string) => s): string[] {
-  const bs = new Set([...b].map(fold));
-  return [...new Set(a)].filter((x) => !bs.has(fold(x))).sort();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Per-agent diff
@@ -221,6 +145,7 @@ function trustChanges(base: TerraformAgent | undefined, head: TerraformAgent): P
     if (before.filter(grantsAssume).some(requiresSourceIdentity) && now.filter(grantsAssume).some((s) => !requiresSourceIdentity(s))) {
       changes.push({ category: 'source-identity', change: 'removed', subject: `${p} may assume the agent without sts:SourceIdentity`, widening: true });
     }
+    for (const w of sourceIdentityWidening(before, now)) changes.push({ category: 'source-identity', change: 'changed', subject: `${p}: ${w}`, widening: true });
     const sourceIdentity = (c: string) => / sts:sourceidentity = /i.test(c);
     const beforeConds = new Set(before.flatMap(conditionEntries).filter((c) => !sourceIdentity(c)));
     const nowConds = new Set(now.flatMap(conditionEntries));
@@ -253,9 +178,58 @@ function sessionChanges(base: TerraformAgent, head: TerraformAgent): PolicyChang
   } else if (!base.facts.permissionsBoundary && head.facts.permissionsBoundary) {
     changes.push({ category: 'boundary', change: 'added', subject: `permissions boundary ${head.facts.permissionsBoundary}`, widening: false });
   } else if (base.facts.permissionsBoundary !== head.facts.permissionsBoundary) {
-    changes.push({ category: 'boundary', change: 'changed', subject: `permissions boundary ${base.facts.permissionsBoundary} -> ${head.facts.permissionsBoundary}`, widening: false });
+    changes.push({ category: 'boundary', change: 'changed', subject: `permissions boundary ${base.facts.permissionsBoundary} -> ${head.facts.permissionsBoundary}`, widening: boundaryWidens(base, head).length > 0 || !head.boundary?.doc });
+  }
+  if (base.facts.permissionsBoundary && head.facts.permissionsBoundary && base.facts.permissionsBoundary === head.facts.permissionsBoundary) {
+    for (const w of boundaryWidens(base, head)) changes.push({ category: 'boundary', change: 'changed', subject: `permissions boundary ${head.boundary?.name ?? head.facts.permissionsBoundary} ${w}`, widening: true });
   }
   return changes;
+}
+
+/**
+ * How the boundary's document lets the agent do more than before: an Allow no base Allow covers,
+ * or a Deny removed. Empty when either document is not in the configuration.
+ */
+function boundaryWidens(base: TerraformAgent, head: TerraformAgent): string[] {
+  const b = base.boundary?.doc;
+  const h = head.boundary?.doc;
+  if (!b || !h) return [];
+  const bt = statementTuples(b.Statement);
+  const out = statementTuples(h.Statement).filter((t) => !covered(t, bt))
+    .map((t) => `now allows ${t.action} on ${t.resource}${t.conditions.length > 0 ? ` when ${t.conditions.join('; ')}` : ''}`);
+  const denies = (d: typeof b) => d.Statement.filter((s) => s.Effect === 'Deny').map(denyKey);
+  for (const d of setDiff(denies(b), denies(h))) out.push(`no longer has ${d}`);
+  return out;
+}
+
+/** Patterns of the non-negated sts:SourceIdentity conditions of statements, with whether they are globs. */
+function sourceIdentityPatterns(statements: Statement[]): { like: boolean; value: string }[] {
+  const out: { like: boolean; value: string }[] = [];
+  for (const s of statements) {
+    for (const [op, keys] of Object.entries(s.Condition ?? {})) {
+      if (/Not|IfExists|Null|^ForAllValues:/i.test(op)) continue;
+      for (const [k, vals] of Object.entries(keys)) {
+        if (k.toLowerCase() === 'sts:sourceidentity') out.push(...vals.map((value) => ({ like: /Like$/i.test(op), value })));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Source-identity patterns of `now` that no pattern of `before` covers (`svc-*` widened to `*`,
+ * StringEquals `alice` loosened to StringLike `a*`): each lets sessions name whom they act for
+ * more freely. Empty when `before` required no source identity (the drop is reported elsewhere).
+ */
+function sourceIdentityWidening(before: Statement[], now: Statement[]): string[] {
+  const b = sourceIdentityPatterns(before);
+  if (b.length === 0) return [];
+  const n = sourceIdentityPatterns(now);
+  const coveredBy = (o: { like: boolean; value: string }, i: { like: boolean; value: string }) => (o.like
+    ? globToRegExp(o.value).test(i.value)
+    : !(i.like && /[*?]/.test(i.value)) && o.value === i.value);
+  return n.filter((x) => !b.some((o) => coveredBy(o, x)))
+    .map((x) => `sts:SourceIdentity ${x.like ? 'pattern' : 'value'} "${x.value}" admits more than ${b.map((o) => `"${o.value}"`).join(', ')}`);
 }
 
 // ---------------------------------------------------------------------------------------------

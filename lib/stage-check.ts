@@ -12,6 +12,7 @@ import { lookupAction, expandAction } from './iam-reference';
 import { REQUIRED_SESSION_TAGS } from './session-tags';
 import { DETECTION_RULES } from './detections';
 import { REVOKER_FORBIDDEN_ACTIONS, REVOKING_SEVERITIES } from './revocation';
+import { oidcTrustProblems } from './oidc-trust';
 
 /** Detection rules a stage-3 environment must deploy (the optional ones excluded). */
 const REQUIRED_DETECTIONS = DETECTION_RULES.filter((r) => !r.optional).map((r) => r.id);
@@ -103,19 +104,29 @@ export interface RevocationFacts {
   readonly revokerActions: string[];
 }
 
+/**
+ * What a finding is about, for readers that word or group findings (never match their text).
+ * `problem` is every finding without a more specific kind.
+ */
+export type FindingKind = 'problem' | 'no-principal' | 'wildcard-principal' | 'web-identity' | 'not-action' | 'not-resource';
+
 /** A failed control. */
 export interface Finding {
   readonly controlId: string;
   /** The agent, or undefined for stack-level controls. */
   readonly agent?: string;
+  readonly kind: FindingKind;
   readonly message: string;
 }
+
+/** A check's result: a message, or a message with its kind. */
+type Problem = string | { readonly kind: FindingKind; readonly message: string };
 
 function statements(docs: PolicyDoc[]): Statement[] {
   return docs.flatMap((d) => d.Statement ?? []);
 }
 
-type AgentCheck = (a: AgentFacts, all: AgentFacts[], stack: StackFacts) => string[];
+type AgentCheck = (a: AgentFacts, all: AgentFacts[], stack: StackFacts) => Problem[];
 type StackCheck = (s: StackFacts) => string[];
 
 const AGENT_CHECKS: Record<string, AgentCheck> = {
@@ -124,16 +135,17 @@ const AGENT_CHECKS: Record<string, AgentCheck> = {
   'AIAM-2.03': (a) => [AGENT_TAGS.owner, AGENT_TAGS.purpose].filter((k) => !a.tags[k] || a.tags[k].trim() === '')
     .map((k) => `tag "${k}" is missing; set the agent's ${k === AGENT_TAGS.owner ? 'owner' : 'purpose'}`),
   'AIAM-2.04': (a) => {
-    const out: string[] = [];
+    const out: Problem[] = [];
     const allows = (a.trustPolicy.Statement ?? []).filter((s) => s.Effect === 'Allow');
-    if (allows.length === 0) out.push('trust policy declares no principal');
+    if (allows.length === 0) out.push({ kind: 'no-principal', message: 'trust policy declares no principal' });
     for (const s of allows) {
       for (const [kind, ids] of Object.entries(s.Principal ?? {})) {
         for (const id of ([] as string[]).concat(ids)) {
-          if (id === '*' || (kind !== 'Federated' && id.includes('*'))) out.push(`trust policy allows wildcard principal "${id}"`);
+          if (id === '*' || (kind !== 'Federated' && id.includes('*'))) out.push({ kind: 'wildcard-principal', message: `trust policy allows wildcard principal "${id}"` });
         }
       }
-      if (!s.Principal) out.push('trust statement has no Principal');
+      if (!s.Principal) out.push({ kind: 'no-principal', message: 'trust statement has no Principal' });
+      out.push(...oidcTrustProblems(s).map((message) => ({ kind: 'web-identity' as const, message })));
     }
     return out;
   },
@@ -141,16 +153,36 @@ const AGENT_CHECKS: Record<string, AgentCheck> = {
     .filter((s) => s.Effect === 'Allow' && canSetSourceIdentity(s) && !requiresSourceIdentity(s))
     .map((s) => `trust statement ${s.Sid ?? ''} lets ${Object.values(s.Principal ?? {}).flat().join(', ')} assume without sts:SourceIdentity`),
   'AIAM-2.06': (a) => (a.permissionsBoundary ? [] : ['no permissions boundary attached']),
-  'AIAM-2.07': (a) => statements(a.policies)
-    .filter((s) => s.Effect === 'Allow' && s.Sid !== 'AcknowledgedWildcard')
-    .flatMap((s) => ([] as string[]).concat(s.Action ?? []).filter(isWildcardAction))
-    .map((x) => `wildcard action "${x}" without an acknowledged reason`),
+  'AIAM-2.07': (a) => [
+    ...statements(a.policies)
+      .filter((s) => s.Effect === 'Allow' && s.Sid !== 'AcknowledgedWildcard')
+      .flatMap((s) => ([] as string[]).concat(s.Action ?? []).filter(isWildcardAction))
+      .map((x) => `wildcard action "${x}" without an acknowledged reason`),
+    // An Allow with NotAction grants every action of every service except those listed (and
+    // whatever AWS adds tomorrow): a wildcard, never acknowledgeable.
+    ...statements(a.policies).filter((s) => s.Effect === 'Allow' && s.NotAction)
+      .map((s) => ({ kind: 'not-action' as const, message: `Allow with NotAction [${s.NotAction!.join(', ')}] grants every other action of every service` })),
+  ],
   'AIAM-2.11': (a) => {
-    const out: string[] = [];
+    const out: Problem[] = [];
     for (const s of statements(a.policies)) {
-      if (s.Effect !== 'Allow' || !([] as string[]).concat(s.Resource ?? []).includes('*')) continue;
-      const scoped = ([] as string[]).concat(s.Action ?? []).filter((x) => !isWildcardAction(x))
-        .flatMap((x) => (x.includes('*') ? expandAction(x) : [lookupAction(x)]).filter((i) => i && i.resourceTypes.length > 0));
+      if (s.Effect !== 'Allow') continue;
+      if (s.NotResource) {
+        out.push({ kind: 'not-resource', message: `Allow with NotResource [${s.NotResource.join(', ')}] grants ${(s.Action ?? ['every action']).slice(0, 2).join(', ')} on every other resource` });
+        continue;
+      }
+      if (!([] as string[]).concat(s.Resource ?? []).includes('*')) continue;
+      if (s.NotAction) {
+        out.push({ kind: 'not-action', message: `"*" resource for every action except ${s.NotAction.join(', ')}` });
+        continue;
+      }
+      const actions = ([] as string[]).concat(s.Action ?? []);
+      if (actions.includes('*')) {
+        out.push('"*" resource for "*" (every action of every service)');
+        continue;
+      }
+      // Wildcard actions too: "s3:*" on "*" is a wildcard resource for every scopable S3 action.
+      const scoped = actions.flatMap((x) => (x.includes('*') ? expandAction(x) : [lookupAction(x)]).filter((i) => i && i.resourceTypes.length > 0));
       if (scoped.length > 0) out.push(`"*" resource for ${scoped[0]!.service}:${scoped[0]!.name}, which supports resource-level permissions`);
     }
     return out;
@@ -232,6 +264,10 @@ const STACK_CHECKS: Record<string, StackCheck> = {
   'AIAM-2.10': (s) => (s.trails.some((t) => t.siemQueueEncrypted && t.cloudWatchLogs) ? [] : ['no encrypted SIEM queue and CloudWatch Logs stream for the trail']),
 };
 
+function asFinding(p: Problem): { kind: FindingKind; message: string } {
+  return typeof p === 'string' ? { kind: 'problem', message: p } : p;
+}
+
 /** Findings for every control of stages 2..`stage` that the environment fails. */
 export function checkStage(facts: StackFacts, stage: MaturityStage = facts.stage): Finding[] {
   const findings: Finding[] = [];
@@ -240,12 +276,12 @@ export function checkStage(facts: StackFacts, stage: MaturityStage = facts.stage
       const check = AGENT_CHECKS[control.id];
       if (!check) continue;
       for (const a of facts.agents) {
-        for (const m of check(a, facts.agents, facts)) findings.push({ controlId: control.id, agent: a.agent, message: m });
+        for (const p of check(a, facts.agents, facts)) findings.push({ controlId: control.id, agent: a.agent, ...asFinding(p) });
       }
     } else {
       const check = STACK_CHECKS[control.id];
       if (!check) continue;
-      for (const m of check(facts)) findings.push({ controlId: control.id, message: m });
+      for (const p of check(facts)) findings.push({ controlId: control.id, ...asFinding(p) });
     }
   }
   return findings;

@@ -123,7 +123,8 @@ describe('the library\'s own environments', () => {
 describe('configurations other teams wrote (stage 1, ad hoc)', () => {
   async function fixture(name: string): Promise<any> {
     const { code, report } = await assessJson(path.join(FIXTURES, name));
-    expect(code).toBe(0); // no stage declared, none required
+    expect(code).toBe(1); // no stage declared: Foundation is required
+    expect((await assessJson(path.join(FIXTURES, name), '--min-stage', '1')).code).toBe(0);
     expect(report.stacks).toHaveLength(1);
     expect(report.stacks[0].stageReached).toBe(1);
     expect(report.stacks[0].targetStage).toBe(2);
@@ -134,7 +135,7 @@ describe('configurations other teams wrote (stage 1, ad hoc)', () => {
   test('a bot run as an IAM user with an access key and Allow *', async () => {
     const s = await fixture('support-bot-user.tf.json');
     expect(s.agents).toEqual([expect.objectContaining({ agent: 'support-bot', identity: 'IAM user support-bot', recognisedBy: 'access key', stageReached: 1 })]);
-    expect(ids(s)).toEqual(['AIAM-2.02', 'AIAM-2.03', 'AIAM-2.04', 'AIAM-2.06', 'AIAM-2.07', 'AIAM-2.08', 'AIAM-2.09', 'AIAM-2.10']);
+    expect(ids(s)).toEqual(['AIAM-2.02', 'AIAM-2.03', 'AIAM-2.04', 'AIAM-2.06', 'AIAM-2.07', 'AIAM-2.08', 'AIAM-2.09', 'AIAM-2.10', 'AIAM-2.11']);
     expect(s.failures).toEqual(expect.arrayContaining([
       expect.objectContaining({ controlId: 'AIAM-2.02', message: 'IAM user aws_iam_user.support_bot exists; agents must use role sessions' }),
       expect.objectContaining({ controlId: 'AIAM-2.02', message: 'access key aws_iam_access_key.support_bot exists; long-lived keys are not allowed' }),
@@ -147,7 +148,9 @@ describe('configurations other teams wrote (stage 1, ad hoc)', () => {
     const s = await fixture('admin-role.tf.json');
     expect(s.agents).toEqual([expect.objectContaining({ agent: 'TicketTriageAgent', recognisedBy: 'name or tags' })]);
     // The trail is read (multi-region, validated, hardened bucket): only the SIEM export is missing.
-    expect(ids(s)).toEqual(['AIAM-2.03', 'AIAM-2.06', 'AIAM-2.07', 'AIAM-2.10']);
+    expect(ids(s)).toEqual(['AIAM-2.03', 'AIAM-2.06', 'AIAM-2.07', 'AIAM-2.10', 'AIAM-2.11']);
+    // A wildcard resource behind the wildcard action is reported under AIAM-2.11 as well.
+    expect(s.failures).toContainEqual(expect.objectContaining({ controlId: 'AIAM-2.11', message: '"*" resource for "*" (every action of every service)' }));
     expect(s.failures).toContainEqual(expect.objectContaining({ controlId: 'AIAM-2.07', message: 'wildcard action "*" without an acknowledged reason' }));
     expect(s.informational).toEqual(expect.arrayContaining([
       { id: 'ADHOC-LONG-SESSION', agent: 'TicketTriageAgent', message: expect.stringContaining('43200 s') },
@@ -176,7 +179,7 @@ describe('configurations other teams wrote (stage 1, ad hoc)', () => {
     expect(s.agents).toEqual([expect.objectContaining({ agent: 'release-bot', address: 'module.release_bot.aws_iam_role.this' })]);
     // codepipeline:* comes from the customer policy whose ARN is unknown until apply.
     expect(s.failures).toContainEqual(expect.objectContaining({ controlId: 'AIAM-2.07', agent: 'release-bot', message: 'wildcard action "codepipeline:*" without an acknowledged reason' }));
-    expect(ids(s)).toEqual(['AIAM-2.03', 'AIAM-2.06', 'AIAM-2.07', 'AIAM-2.08', 'AIAM-2.09', 'AIAM-2.10']);
+    expect(ids(s)).toEqual(['AIAM-2.03', 'AIAM-2.06', 'AIAM-2.07', 'AIAM-2.08', 'AIAM-2.09', 'AIAM-2.10', 'AIAM-2.11']);
   });
 
   test('--min-stage 2 fails ad hoc configurations with exit 1; informational findings are labelled', async () => {

@@ -70,7 +70,7 @@ test('a JSON file that is not Terraform', async () => {
 });
 
 test('a file that is not JSON at all, or empty', async () => {
-  const file = write('main.tf', 'resource "aws_iam_role" "x" {\n  name = "x"\n}\n');
+  const file = write('main.json', 'resource "aws_iam_role" "x" {\n  name = "x"\n}\n');
   expect(oneLineError(await run(['assess', file]))).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not JSON \\(.+\\); expected a cdk\\.tf\\.json`));
   expect(oneLineError(await run(['assess', write('empty.tf.json', '')]))).toMatch(/empty\.tf\.json is empty; expected Terraform JSON/);
 });
@@ -78,7 +78,7 @@ test('a file that is not JSON at all, or empty', async () => {
 test('an empty cdktf.out', async () => {
   const empty = path.join(tmp, 'empty', 'cdktf.out');
   fs.mkdirSync(empty, { recursive: true });
-  expect(oneLineError(await run(['assess', empty]))).toBe(`${empty} holds no Terraform JSON: expected a cdktf.out folder with stacks/<name>/cdk.tf.json, *.tf.json files, or a terraform show -json file`);
+  expect(oneLineError(await run(['assess', empty]))).toBe(`${empty} holds no Terraform: expected a cdktf.out folder with stacks/<name>/cdk.tf.json, .tf or .tf.json files, or a terraform show -json file`);
   const noStacks = path.join(tmp, 'no-stacks', 'cdktf.out');
   write(path.join('no-stacks', 'cdktf.out', 'manifest.json'), { version: '0.21.0', stacks: {} });
   expect(oneLineError(await run(['assess', noStacks]))).toBe(`${noStacks} holds no stacks (its manifest lists none); run cdktf synth (npm start) first`);
@@ -125,11 +125,12 @@ describe('as a real child process', () => {
   });
 
   test('verdicts: exit 0 when the stage is met, 1 when below it, quiet stderr in CI', () => {
-    const ok = cli(['assess', path.join(FIXTURES, 'no-trail-role.tf.json')]);
+    const ok = cli(['assess', path.join(FIXTURES, 'no-trail-role.tf.json'), '--min-stage', '1']);
     expect(ok.status).toBe(0);
     expect(ok.stderr).toBe('');
-    expect(ok.stdout).toContain('stack no-trail-role: stage 1 Ad hoc: ok');
-    const below = cli(['assess', path.join(FIXTURES, 'no-trail-role.tf.json'), '--min-stage', '2', '--format', 'json']);
+    expect(ok.stdout).toContain('stack no-trail-role: stage 1 Ad hoc (required 1): ok');
+    // No stage declared: Foundation is required unless --min-stage says otherwise.
+    const below = cli(['assess', path.join(FIXTURES, 'no-trail-role.tf.json'), '--format', 'json']);
     expect(below.status).toBe(1);
     expect(below.stderr).toBe('');
     expect(JSON.parse(below.stdout).ok).toBe(false);

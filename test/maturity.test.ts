@@ -7,6 +7,8 @@ import { ControlCatalog, MaturityStage, Risk } from '../lib/maturity';
 import { checkStage, StackFacts, uncheckedControls, AGENT_TAGS } from '../lib/stage-check';
 import { policyDoc } from '../lib/policy';
 import { agentProps, errorOf, newStack } from './support/stacks';
+import { parseTerraformJson, readEnvironment } from '../lib/assess';
+import { AgentIamStack } from '../constructs/agent-iam-stack';
 
 describe('the control catalog', () => {
   test('has the Foundation controls the model requires, each with a stage, risk, title and rationale', () => {
@@ -112,40 +114,65 @@ describe('the stage check', () => {
       new IamUser(stack, 'bot-user', { name: 'support-bot' });
       Testing.synth(stack, true);
     });
-    expect(msg).toContain('stack "dev": fails AIAM-2.02 (No IAM users or access keys for agents, stage 2): IAM user dev/bot-user exists; agents must use role sessions');
+    expect(msg).toContain('stack "dev": fails AIAM-2.02 (No IAM users or access keys for agents, stage 2): IAM user aws_iam_user.bot-user exists; agents must use role sessions');
   });
 });
 
 describe('the stage check reads the resources as configured, not as the library meant them', () => {
-  test('a trail turned single-region through an escape hatch fails AIAM-2.08', () => {
-    const msg = errorOf(() => {
-      const stack = newStack();
-      stack.addAgent(agentProps());
-      stack.auditTrail.trail.isMultiRegionTrail = false;
-      Testing.synth(stack, true);
-    });
-    expect(msg).toContain('stack "dev": fails AIAM-2.08 (CloudTrail multi-region with log file validation, stage 2): no multi-region trail with log file validation');
+  /**
+   * Synth fails, and `assess` of the same (unvalidated) synthesized JSON fails the same control with
+   * the same message: both read the emitted Terraform with one reader.
+   */
+  function failsBothWays(stack: AgentIamStack, controlId: string, message: string): void {
+    const json = JSON.parse(Testing.synth(stack));
+    const env = readEnvironment(parseTerraformJson(json, 'dev', 'cdk.tf.json'));
+    const assessed = checkStage({ ...env.facts, stage: stack.stage }).filter((f) => f.controlId === controlId).map((f) => f.message);
+    expect(assessed).toContain(message);
+    const c = ControlCatalog.get(controlId);
+    expect(errorOf(() => Testing.synth(stack, true))).toContain(`fails ${controlId} (${c.title}, stage ${c.stage}): ${message}`);
+  }
+
+  test('a trail turned single-region through an escape hatch fails AIAM-2.08 at synth and in assess', () => {
+    const stack = newStack();
+    stack.addAgent(agentProps());
+    stack.auditTrail.trail.isMultiRegionTrail = false;
+    failsBothWays(stack, 'AIAM-2.08', 'no multi-region trail with log file validation');
   });
 
-  test('a SIEM queue without its KMS key fails AIAM-2.10', () => {
-    const msg = errorOf(() => {
-      const stack = newStack();
-      stack.addAgent(agentProps());
-      stack.auditTrail.siemQueue.resetKmsMasterKeyId();
-      Testing.synth(stack, true);
-    });
-    expect(msg).toContain('fails AIAM-2.10 (SIEM export, stage 2)');
+  test('a SIEM queue without its KMS key fails AIAM-2.10 at synth and in assess', () => {
+    const stack = newStack();
+    stack.addAgent(agentProps());
+    stack.auditTrail.siemQueue.resetKmsMasterKeyId();
+    failsBothWays(stack, 'AIAM-2.10', 'no encrypted SIEM queue and CloudWatch Logs stream for the trail');
   });
 
-  test('a revocation ledger without point-in-time recovery fails AIAM-4.02', () => {
+  test('a trail log group without its KMS key fails AIAM-2.10 both ways', () => {
+    const stack = newStack();
+    stack.addAgent(agentProps());
+    stack.auditTrail.logGroup.resetKmsKeyId();
+    failsBothWays(stack, 'AIAM-2.10', 'no encrypted SIEM queue and CloudWatch Logs stream for the trail');
+  });
+
+  test('an override that drops the log file validation (addOverride) fails AIAM-2.08 both ways', () => {
+    const stack = newStack();
+    stack.addAgent(agentProps());
+    stack.auditTrail.trail.addOverride('enable_log_file_validation', false);
+    failsBothWays(stack, 'AIAM-2.08', 'no multi-region trail with log file validation');
+  });
+
+  test('an agent role whose boundary is removed by an override fails AIAM-2.06 both ways', () => {
+    const stack = newStack();
+    const agent = stack.addAgent(agentProps());
+    agent.role.addOverride('permissions_boundary', null);
+    failsBothWays(stack, 'AIAM-2.06', 'no permissions boundary attached');
+  });
+
+  test('a revocation ledger without point-in-time recovery fails AIAM-4.02 both ways', () => {
     const { DynamodbTable } = require('@cdktf/provider-aws/lib/dynamodb-table');
-    const msg = errorOf(() => {
-      const stack = newStack({ stage: MaturityStage.ADAPTIVE });
-      stack.addAgent(agentProps({ expiresAt: '2030-01-01' }));
-      const ledger = stack.node.findAll().find((c: any) => c instanceof DynamodbTable && c.nameInput === 'agent-iam-revocations-dev') as any;
-      ledger.putPointInTimeRecovery({ enabled: false });
-      Testing.synth(stack, true);
-    });
-    expect(msg).toContain('stack "dev": fails AIAM-4.02 (Revocation ledger, stage 4): the ledger has no point-in-time recovery');
+    const stack = newStack({ stage: MaturityStage.ADAPTIVE });
+    stack.addAgent(agentProps({ expiresAt: '2030-01-01' }));
+    const ledger = stack.node.findAll().find((c: any) => c instanceof DynamodbTable && c.nameInput === 'agent-iam-revocations-dev') as any;
+    ledger.putPointInTimeRecovery({ enabled: false });
+    failsBothWays(stack, 'AIAM-4.02', 'the ledger has no point-in-time recovery');
   });
 });

@@ -15,6 +15,7 @@ import { MaturityStage } from '../lib/maturity';
 import { ACCOUNT, agentPolicies, AgentPolicies, agentProps, errorOf, newStack, ORCHESTRATOR, RESPONDER, resolveRefs, synthError } from './support/stacks';
 import { checkStage } from '../lib/stage-check';
 import { decide } from './support/simulator';
+import { parseTerraformJson, readEnvironment } from '../lib/assess';
 
 const TABLE = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/tickets`;
 const BUCKET = 'arn:aws:s3:::corpus-bucket';
@@ -232,13 +233,15 @@ describe('7. the inline budget leaves room for the stage-4 revoker', () => {
       inline: inlineDocs.map((p) => p.name as string),
       // The agent's own inline policies (the stack's Lambda roles have theirs).
       inlineSize: inlineDocs.filter((p) => String(p.name).startsWith('agent-')).reduce((n, p) => n + JSON.stringify(JSON.parse(p.policy)).length, 0),
+      // The expiry guardrail as synthesized (read from the emitted inline policy, as assess reads it).
+      guardrails: policyDoc(inlineDocs.flatMap((p) => JSON.parse(p.policy).Statement).filter((st: any) => st.Sid === 'DenyAfterExpiry')),
     };
   };
 
   test('grants that fit inline today move to managed policies at stage 4, so the revoker\'s run-time policies always fit', () => {
     const reserve = revokerInlineReserve();
     expect(reserve).toBe(policySize(revocationPolicy('2026-12-31T23:59:59.999Z')) + policySize(quarantinePolicy()));
-    const guardrails = policySize(build(MaturityStage.ENHANCED, 1).agent._facts().policies.find((d) => d.Statement[0].Sid === 'DenyAfterExpiry')!);
+    const guardrails = policySize(build(MaturityStage.ENHANCED, 1).guardrails);
     // The grants as the agent writes them (merged, region context of stage 3+), for n prefixes.
     const grantsSize = (n: number) => policySize(policyDoc(applyContext(mergeStatements(grantStatements([grantOf(n)])), { allowedRegions: ['us-east-1'] })));
     let n = 1;
@@ -251,7 +254,7 @@ describe('7. the inline budget leaves room for the stage-4 revoker', () => {
     expect(build(MaturityStage.ENHANCED, n).inline).toContain('agent-grants');
     // Stage 4: some move to managed policies; what stays inline plus the revoker's two policies fits.
     const adaptive = build(MaturityStage.ADAPTIVE, n);
-    expect(adaptive.agent._facts().policies.length).toBeGreaterThan(build(MaturityStage.ENHANCED, n).agent._facts().policies.length);
+    expect(adaptive.agent.policyCount).toBeGreaterThan(build(MaturityStage.ENHANCED, n).agent.policyCount);
     expect(adaptive.inlineSize + reserve).toBeLessThanOrEqual(AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX);
     expect(adaptive.agent.policyCount).toBeGreaterThan(0);
     expect(guardrails + reserve).toBeLessThanOrEqual(AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX);
@@ -355,7 +358,9 @@ describe('11. dates', () => {
   test('the stage check says an expiry is recorded but not enforced, never "no expiry", for an agent that set one', () => {
     const stack = newStack();
     stack.addAgent(agentProps({ expiresAt: '2027-06-30' }));
-    expect(checkStage(stack._facts(), MaturityStage.ENHANCED).filter((f) => f.controlId === 'AIAM-3.01').map((f) => f.message)).toEqual([
+    // The facts as `assess` and the synth-time check read them: from the emitted Terraform.
+    const facts = readEnvironment(parseTerraformJson(JSON.parse(Testing.synth(stack)), 'dev', 'cdk.tf.json')).facts;
+    expect(checkStage(facts, MaturityStage.ENHANCED).filter((f) => f.controlId === 'AIAM-3.01').map((f) => f.message)).toEqual([
       'expiry 2027-06-30 is recorded (tag agent:expires-at) but not enforced: no Deny on aws:CurrentTime after it (stage 3 writes one)',
     ]);
   });

@@ -49,7 +49,7 @@ test('an S3 prefix gives the same report as the same files in a folder; digests 
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'AWSLogs/111122223333/README.txt', Body: 'x' }));
 
   const quiet = new Progress({ out: () => undefined, err: () => undefined, errIsTTY: false, env: {} });
-  const environments = loadConfigurations(synth, quiet).filter((c) => c.stack === 'prod').map((config) => ({ config, environment: readEnvironment(config) }));
+  const environments = (await loadConfigurations(synth, quiet)).filter((c) => c.stack === 'prod').map((config) => ({ config, environment: readEnvironment(config) }));
   const since = new Date(Date.now() - 30 * 86400000);
   const names: string[] = [];
   const listed = s3TrailFiles(`s3://${BUCKET}/AWSLogs/`, undefined, s3);

@@ -55,7 +55,16 @@ export interface AssessReport {
   readonly stacks: StackReport[];
 }
 
-/** Assesses environments; `minStage` is the stage every environment must reach. */
+/**
+ * The stage an environment must reach: its declared stage and `minStage`; with neither, Foundation
+ * (2): an ad hoc configuration fails unless the caller accepts stage 1 with `--min-stage 1`.
+ */
+export function requiredStage(declared: MaturityStage | undefined, minStage: MaturityStage | undefined): MaturityStage {
+  if (declared === undefined && minStage === undefined) return MaturityStage.FOUNDATION;
+  return Math.max(declared ?? MaturityStage.AD_HOC, minStage ?? MaturityStage.AD_HOC) as MaturityStage;
+}
+
+/** Assesses environments; `minStage` is the stage every environment must reach (default: see requiredStage). */
 export function assessEnvironments(envs: TerraformEnvironment[], minStage?: MaturityStage, progress?: Progress): AssessReport {
   const stacks = envs.map((env): StackReport => {
     progress?.update(`assessing ${env.stack} (${env.agents.length} agents)`);
@@ -66,14 +75,15 @@ export function assessEnvironments(envs: TerraformEnvironment[], minStage?: Matu
       const c = ControlCatalog.get(f.controlId);
       return { controlId: c.id, stage: c.stage, title: c.title, risk: c.risk, agent: f.agent, message: f.message };
     });
-    const ok = reached >= (env.declaredStage ?? MaturityStage.AD_HOC) && reached >= (minStage ?? MaturityStage.AD_HOC);
+    const required = requiredStage(env.declaredStage, minStage);
+    const ok = reached >= required;
     return {
       stack: env.stack,
       source: env.source,
       format: env.format,
       resources: env.resourceCount,
       declaredStage: env.declaredStage,
-      requiredStage: minStage,
+      requiredStage: required,
       stageReached: reached,
       stageName: ControlCatalog.stageName(reached),
       targetStage: target,
@@ -100,7 +110,7 @@ function stageText(s: MaturityStage): string {
 function verdict(s: StackReport): string {
   const wants: string[] = [];
   if (s.declaredStage !== undefined) wants.push(`declares ${s.declaredStage}`);
-  if (s.requiredStage !== undefined) wants.push(`required ${s.requiredStage}`);
+  if (s.requiredStage !== undefined && s.requiredStage !== s.declaredStage) wants.push(`required ${s.requiredStage}`);
   return `${wants.length > 0 ? ` (${wants.join(', ')})` : ''}: ${s.ok ? 'ok' : 'BELOW STAGE'}`;
 }
 
@@ -171,10 +181,10 @@ export function registerAssess(program: Command, ctx: CliContext): void {
     .description('report the maturity stage each stack and agent reaches, and each control that fails')
     .argument('<path>', 'a cdktf.out folder, a folder of *.tf.json, a *.tf.json, or terraform show -json output')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
-    .option('--min-stage <stage>', 'fail unless every stack reaches this stage', parseStage)
-    .action((target: string, opts: { format: Format; minStage?: MaturityStage }) => {
+    .option('--min-stage <stage>', 'fail unless every stack reaches this stage (default: its declared stage, or 2 when it declares none)', parseStage)
+    .action(async (target: string, opts: { format: Format; minStage?: MaturityStage }) => {
       const progress = new Progress(ctx.io);
-      const report = assessEnvironments(loadEnvironments(target, progress), opts.minStage, progress);
+      const report = assessEnvironments(await loadEnvironments(target, progress), opts.minStage, progress);
       ctx.io.out(renderAssess(report, opts.format));
       ctx.exitCode = report.ok ? ExitCode.OK : ExitCode.FAILED;
     });

@@ -89,10 +89,10 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     .argument('<head>', 'synth output after the change')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
     .option('--allow-widening', 'exit 0 even when a change widens what an agent can do', false)
-    .action((base: string, head: string, opts: { format: Format; allowWidening: boolean }) => {
+    .action(async (base: string, head: string, opts: { format: Format; allowWidening: boolean }) => {
       const progress = new Progress(ctx.io);
-      const before = loadEnvironments(base, progress);
-      const after = loadEnvironments(head, progress);
+      const before = await loadEnvironments(base, progress);
+      const after = await loadEnvironments(head, progress);
       progress.update('comparing', true);
       const d = diffEnvironments(before, after);
       progress.done();

@@ -20,9 +20,9 @@ export function registerGraph(program: Command, ctx: CliContext): void {
       if (!Number.isInteger(n) || n < 10) throw new InvalidArgumentError('expected a whole number of at least 10');
       return n;
     }, 500)
-    .action((target: string, opts: { format: Format; stack?: string[]; agent?: string[]; maxEdges: number }) => {
+    .action(async (target: string, opts: { format: Format; stack?: string[]; agent?: string[]; maxEdges: number }) => {
       const progress = new Progress(ctx.io);
-      let envs = loadEnvironments(target, progress);
+      let envs = await loadEnvironments(target, progress);
       if (opts.stack) {
         const missing = opts.stack.filter((s) => !envs.some((e) => e.stack === s));
         if (missing.length > 0) throw new CliError(`no stack ${missing.join(', ')} in ${target} (stacks: ${envs.map((e) => e.stack).join(', ')})`);

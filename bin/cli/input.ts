@@ -1,11 +1,12 @@
 /**
- * Reading synthesized Terraform from disk: a cdktf.out folder (its manifest, or stacks/<name>/
- * cdk.tf.json), a folder of *.tf.json files (one configuration, as Terraform merges them), or one
- * file (cdk.tf.json, *.tf.json, or the output of `terraform show -json`).
+ * Reading Terraform from disk: a cdktf.out folder (its manifest, or stacks/<name>/cdk.tf.json), a
+ * folder of `.tf` and `.tf.json` files (one configuration, as Terraform merges them; HCL read
+ * before plan, see lib/assess/hcl.ts), or one file (cdk.tf.json, *.tf.json, a `.tf` file, or the
+ * output of `terraform show -json`).
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { mergeConfigurations, parseTerraformJson, readEnvironment, TerraformConfig, TerraformEnvironment } from '../../lib/assess';
+import { ConfigurationFile, parseConfigurationFiles, parseTerraformJson, readEnvironment, TerraformConfig, TerraformEnvironment } from '../../lib/assess';
 import { CliError, Progress } from './context';
 
 function readJson(file: string, progress: Progress): unknown {
@@ -29,7 +30,16 @@ function readJson(file: string, progress: Progress): unknown {
 function stackNameOf(file: string): string {
   const base = path.basename(file);
   if (base === 'cdk.tf.json') return path.basename(path.dirname(path.resolve(file)));
-  return base.replace(/\.tf\.json$/, '').replace(/\.json$/, '');
+  return base.replace(/\.tf\.json$/, '').replace(/\.tf$/, '').replace(/\.json$/, '');
+}
+
+function readText(file: string, progress: Progress): ConfigurationFile {
+  try {
+    progress.update(`reading ${file}`, true);
+    return { name: file, text: fs.readFileSync(file, 'utf8') };
+  } catch (e) {
+    throw new CliError(`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }
 
 function configOf(file: string, stack: string, progress: Progress): TerraformConfig {
@@ -37,9 +47,10 @@ function configOf(file: string, stack: string, progress: Progress): TerraformCon
 }
 
 /** The configurations under a path, one per stack. */
-export function loadConfigurations(target: string, progress: Progress): TerraformConfig[] {
+export async function loadConfigurations(target: string, progress: Progress): Promise<TerraformConfig[]> {
   if (!fs.existsSync(target)) throw new CliError(`${target}: no such file or directory`);
   const stat = fs.statSync(target);
+  if (stat.isFile() && target.endsWith('.tf')) return [await parseConfigurationFiles([readText(target, progress)], stackNameOf(target), target)];
   if (stat.isFile()) return [configOf(target, stackNameOf(target), progress)];
   if (!stat.isDirectory()) throw new CliError(`${target}: not a file or directory`);
 
@@ -60,17 +71,17 @@ export function loadConfigurations(target: string, progress: Progress): Terrafor
     const files = fs.readdirSync(stacksDir).sort().map((d) => path.join(stacksDir, d, 'cdk.tf.json')).filter((f) => fs.existsSync(f));
     if (files.length > 0) return files.map((f) => configOf(f, path.basename(path.dirname(f)), progress));
   }
-  const tfJson = fs.readdirSync(target).filter((f) => f.endsWith('.tf.json')).sort().map((f) => path.join(target, f));
-  if (tfJson.length > 0) {
+  const files = fs.readdirSync(target).filter((f) => f.endsWith('.tf.json') || f.endsWith('.tf')).sort().map((f) => path.join(target, f));
+  if (files.length > 0) {
     const name = path.basename(path.resolve(target));
-    return [mergeConfigurations(name, target, tfJson.map((f) => configOf(f, name, progress)))];
+    return [await parseConfigurationFiles(files.map((f) => readText(f, progress)), name, target)];
   }
-  throw new CliError(`${target} holds no Terraform JSON: expected a cdktf.out folder with stacks/<name>/cdk.tf.json, *.tf.json files, or a terraform show -json file`);
+  throw new CliError(`${target} holds no Terraform: expected a cdktf.out folder with stacks/<name>/cdk.tf.json, .tf or .tf.json files, or a terraform show -json file`);
 }
 
 /** The environments under a path. */
-export function loadEnvironments(target: string, progress: Progress): TerraformEnvironment[] {
-  const configs = loadConfigurations(target, progress);
+export async function loadEnvironments(target: string, progress: Progress): Promise<TerraformEnvironment[]> {
+  const configs = await loadConfigurations(target, progress);
   const envs = configs.map((c) => {
     progress.update(`reading stack ${c.stack}: ${c.resources.length} resources`, true);
     return readEnvironment(c);

@@ -209,7 +209,7 @@ export function registerTighten(program: Command, ctx: CliContext): void {
     .action(async (target: string, opts: TightenOptions) => {
       if (opts.account !== undefined && !/^\d{12}$/.test(opts.account)) throw new CliError(`--account "${opts.account}" is not an AWS account id; give 12 digits`);
       const progress = new Progress(ctx.io);
-      let configs = loadConfigurations(target, progress);
+      let configs = await loadConfigurations(target, progress);
       if (opts.stack) {
         const unknown = opts.stack.filter((n) => !configs.some((c) => c.stack === n));
         if (unknown.length > 0) throw new CliError(`--stack ${unknown.join(', ')}: not in ${target}; its stacks are ${configs.map((c) => c.stack).join(', ')}`);

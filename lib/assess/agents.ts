@@ -21,7 +21,7 @@ import { TOKEN_AGE_SID } from '../token-age';
 import { TerraformResource } from './config';
 import { ADHOC, AdHocFinding } from './notes';
 import { resolvePolicyValue } from './policy-document';
-import { PolicySource, rolePolicySources, userPolicySources } from './policy-source';
+import { policyByArn, PolicySource, rolePolicySources, userPolicySources } from './policy-source';
 import { ResourceIndex, tagsOf } from './resource-index';
 import { numberOf } from './values';
 
@@ -43,6 +43,8 @@ export interface TerraformAgent {
   readonly sessionTtl?: number;
   /** Every identity policy of the identity, readable or not. */
   readonly policySources: PolicySource[];
+  /** The permissions boundary's policy, when one is set (its document when the configuration holds it). */
+  readonly boundary?: PolicySource;
   /** Whether a token-age policy (Deny on an old aws:TokenIssueTime) is attached. */
   readonly tokenAge: boolean;
   /** Workload (Lambda, ECS task, Bedrock agent) running as the role, for shared roles. */
@@ -74,6 +76,11 @@ const WORKLOAD_ROLE_ATTRS: Record<string, { attrs: string[]; name: string[] }> =
   aws_bedrockagent_agent: { attrs: ['agent_resource_role_arn'], name: ['agent_name'] },
   aws_sfn_state_machine: { attrs: ['role_arn'], name: ['name'] },
 };
+
+function boundaryOf(r: TerraformResource, index: ResourceIndex): PolicySource | undefined {
+  const v = r.values.permissions_boundary;
+  return typeof v === 'string' && v !== '' ? policyByArn(v, index, r) : undefined;
+}
 
 function roleName(r: TerraformResource): string {
   return String(r.values.name ?? r.values.name_prefix ?? r.name);
@@ -122,6 +129,7 @@ export function readAgents(index: ResourceIndex, notes: AdHocFinding[]): Terrafo
       maxSessionDuration: numberOf(r.values.max_session_duration),
       sessionTtl: numberOf(tags[AGENT_TAGS.sessionTtl]),
       policySources: sources,
+      boundary: boundaryOf(r, index),
       tokenAge: policies.some((d) => d.Statement.some((s) => s.Effect === 'Deny' && (s.Sid === TOKEN_AGE_SID
         || Object.keys(s.Condition?.DateLessThan ?? {}).some((k) => k.toLowerCase() === 'aws:tokenissuetime')))),
       workload,
@@ -167,6 +175,7 @@ export function readAgents(index: ResourceIndex, notes: AdHocFinding[]): Terrafo
       recognisedBy: 'access key',
       path: typeof u.values.path === 'string' ? u.values.path : undefined,
       policySources: sources,
+      boundary: boundaryOf(u, index),
       tokenAge: false,
     });
   }

@@ -11,8 +11,8 @@ export class TerraformInputError extends Error {
   }
 }
 
-/** Where a configuration came from. */
-export type TerraformFormat = 'cdktf' | 'terraform-json' | 'plan' | 'state';
+/** Where a configuration came from (`hcl`: `.tf` files, read before plan). */
+export type TerraformFormat = 'cdktf' | 'terraform-json' | 'hcl' | 'plan' | 'state';
 
 /** One resource (or data source) of a configuration. */
 export interface TerraformResource {

@@ -73,7 +73,7 @@ export function readEnvironment(config: TerraformConfig): TerraformEnvironment {
 /** The findings that keep an environment from `stage`, with IAM users' trust finding worded for users. */
 export function findingsFor(env: TerraformEnvironment, stage: MaturityStage): Finding[] {
   const users = new Set(env.agents.filter((a) => a.kind === 'iam-user').map((a) => a.facts.agent));
-  return checkStage(env.facts, stage).map((f) => (f.controlId === 'AIAM-2.04' && f.agent && users.has(f.agent) && f.message === 'trust policy declares no principal'
+  return checkStage(env.facts, stage).map((f) => (f.kind === 'no-principal' && f.agent && users.has(f.agent)
     ? { ...f, message: 'is an IAM user: whoever holds its access key acts as the agent; no trust policy limits who' }
     : f));
 }

@@ -2,6 +2,7 @@
  * The reader of Terraform that other teams and this library write: configuration JSON, plans and
  * states in, the facts the stage check judges out. One file per concept:
  *
+ * - hcl.ts: `.tf` files through @cdktn/hcl2json, and the line between what is read before plan and what is not;
  * - config.ts: the shapes (`TerraformConfig`, `TerraformResource`) and `TerraformInputError`;
  * - terraform-json.ts, plan.ts: parsing `*.tf.json` / `cdk.tf.json` and `terraform show -json`;
  * - values.ts, resource-index.ts: attribute values, references and lookups;
@@ -13,7 +14,9 @@
  */
 export { TerraformInputError, mergeConfigurations } from './config';
 export type { TerraformConfig, TerraformFormat, TerraformResource } from './config';
-export { parseTerraformJson } from './terraform-json';
+export { parseConfigurationJson, parseTerraformJson } from './terraform-json';
+export { hclToJson, parseConfigurationFiles } from './hcl';
+export type { ConfigurationFile } from './hcl';
 export { parseRef } from './resource-index';
 export { readPolicyDocument } from './policy-document';
 export { awsManagedPolicyName } from './policy-source';

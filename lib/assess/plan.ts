@@ -31,13 +31,15 @@ export function parsePlan(doc: Record<string, any>, stack: string, source: strin
       if (typeof r.provider_name === 'string') providers.add(r.provider_name.split('/').pop()!);
       const address: string = r.address;
       const moduleMatch = /^((?:module\.[^.]+(?:\[[^\]]*\])?\.)*)/.exec(address);
-      const module = (moduleMatch?.[1] ?? '').replace(/\[[^\]]*\]/g, '');
+      // Module instances keep their key (`module.agent["a"].`): references inside resolve within the instance.
+      const module = moduleMatch?.[1] ?? '';
+      const configModule = module.replace(/\[[^\]]*\]/g, '');
       const type = r.mode === 'data' ? `data.${r.type}` : r.type;
       // A plan's values are evaluated: Terraform already read its escapes, so there are none to undo.
       const values: Record<string, any> = { ...(isObject(r.values) ? r.values : {}) };
       // Values unknown until apply: use the configuration's reference instead (`${aws_iam_policy.p.arn}`).
       const unknownAttrs = Object.entries(afterUnknown.get(address) ?? {}).filter(([, v]) => v === true).map(([k]) => k);
-      const configRefs = refs.get(`${module}${type}.${r.name}`) ?? {};
+      const configRefs = referencesOf(refs.get(`${configModule}${type}.${r.name}`) ?? {}, r.index);
       for (const [attr, ref] of Object.entries(configRefs)) {
         if (values[attr] === undefined || values[attr] === null) values[attr] = ref;
       }
@@ -61,20 +63,57 @@ export function parsePlan(doc: Record<string, any>, stack: string, source: strin
   return config;
 }
 
-/** `references` of a plan's configuration, as `${ref}` strings by resource and attribute. */
-function configurationReferences(module: any, prefix: string, out = new Map<string, Record<string, string>>()): Map<string, Record<string, string>> {
+/**
+ * One instance's references, as `${ref}` strings by attribute: the most specific reference first
+ * (`aws_iam_policy.p.arn` before `aws_iam_policy.p`); for `for_each` and `count` instances,
+ * a reference indexed by `each.key` or `count.index` (Terraform lists `["aws_iam_policy.p",
+ * "each.key"]` for `aws_iam_policy.p[each.key].arn`) names the instance with the same key.
+ */
+function referencesOf(byAttr: Record<string, string[]>, index: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [attr, list] of Object.entries(byAttr)) {
+    const targets = list.filter((x) => !/^(each|count|var|local|path|terraform|self)\./.test(x));
+    let ref = targets.find((x) => x.replace(/^(module\.[^.]+\.)+/, '').split('.').length >= 3) ?? targets[0];
+    if (!ref) continue;
+    const key = typeof index === 'string' ? `["${index}"]` : typeof index === 'number' ? `[${index}]` : undefined;
+    const byKey = (typeof index === 'string' && list.includes('each.key')) || (typeof index === 'number' && list.includes('count.index'));
+    if (key && byKey && !ref.includes('[') && !ref.startsWith('module.')) {
+      const parts = ref.split('.');
+      const at = parts[0] === 'data' ? 3 : 2;
+      ref = [parts.slice(0, at).join('.') + key, ...parts.slice(at)].join('.');
+    }
+    out[attr] = `\${${ref}}`;
+  }
+  return out;
+}
+
+/**
+ * A reference to a child module's output (`module.grants.policy_arn`) as the reference the output
+ * holds, prefixed with the module path (`module.grants.aws_iam_policy.this.arn`), through nested
+ * modules; other references unchanged.
+ */
+function throughModuleOutputs(module: any, ref: string, depth = 0): string {
+  const m = /^module\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(ref);
+  if (!m || depth > 16) return ref;
+  const child = module?.module_calls?.[m[1]]?.module;
+  const refs: unknown = child?.outputs?.[m[2]]?.expression?.references;
+  if (!Array.isArray(refs)) return ref;
+  const list = refs.filter((x): x is string => typeof x === 'string' && !/^(var|local|each|count|path)\./.test(x));
+  const inner = list.find((x) => x.split('.').length >= 3) ?? list[0];
+  return inner ? `module.${m[1]}.${throughModuleOutputs(child, inner, depth + 1)}` : ref;
+}
+
+/** `references` of a plan's configuration, by resource (module-prefixed, no instance key) and attribute. */
+function configurationReferences(module: any, prefix: string, out = new Map<string, Record<string, string[]>>()): Map<string, Record<string, string[]>> {
   if (!isObject(module)) return out;
   for (const r of module.resources ?? []) {
     if (!isObject(r) || typeof r.address !== 'string' || !isObject(r.expressions)) continue;
-    const attrs: Record<string, string> = {};
+    const attrs: Record<string, string[]> = {};
     for (const [attr, expr] of Object.entries(r.expressions)) {
-      const list: string[] = isObject(expr) && Array.isArray(expr.references) ? expr.references : [];
-      // The most specific reference first: `aws_iam_policy.p.arn` before `aws_iam_policy.p`.
-      const ref = list.find((x) => x.split('.').length >= 3) ?? list[0];
-      if (ref) attrs[attr] = `\${${ref}}`;
+      const list: string[] = isObject(expr) && Array.isArray(expr.references) ? expr.references.filter((x: unknown) => typeof x === 'string') : [];
+      if (list.length > 0) attrs[attr] = list.map((x) => throughModuleOutputs(module, x));
     }
-    const address = r.mode === 'data' ? `${prefix}${r.address}` : `${prefix}${r.address}`;
-    out.set(address, attrs);
+    out.set(`${prefix}${r.address}`, attrs);
   }
   for (const [name, call] of Object.entries(module.module_calls ?? {})) {
     configurationReferences((call as any)?.module, `${prefix}module.${name}.`, out);

@@ -7,19 +7,32 @@ import { asArray, isObject } from './values';
 
 /** A parsed reference. */
 export interface Ref {
+  /** Module path from the referring module (`module.grants.`), for references through module outputs. */
+  readonly module: string;
   readonly type: string;
   readonly name: string;
+  /** Instance key as written, `["a"]` or `[0]`, for `for_each` and `count` instances. */
+  readonly index?: string;
   readonly attr?: string;
 }
 
-/** `${aws_iam_role.x.arn}` -> { type, name, attr }; `${data.t.x.json}` -> { type: 'data.t', ... }. */
+/**
+ * `${aws_iam_role.x.arn}` -> { type, name, attr }; `${data.t.x.json}` -> { type: 'data.t', ... };
+ * `${t.x["k"].arn}` -> index `["k"]`; `${module.m.t.x.arn}` -> module `module.m.`.
+ */
 export function parseRef(v: unknown): Ref | undefined {
   if (typeof v !== 'string') return undefined;
-  const m = /^\$\{((?:data\.)?[a-z0-9_]+)\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?(?:\.([a-z0-9_]+))?[^}]*\}/.exec(v.trim());
-  return m ? { type: m[1], name: m[2], attr: m[3] } : undefined;
+  const m = /^\$\{((?:module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.)*)((?:data\.)?[a-z0-9_]+)\.([A-Za-z0-9_-]+)(\[[^\]]*\])?(?:\.([a-z0-9_]+))?[^}]*\}/.exec(v.trim());
+  if (!m || m[2] === 'module') return undefined;
+  return { module: m[1], type: m[2], name: m[3], index: m[4], attr: m[5] };
 }
 
-/** The resources of one configuration, indexed by module, type and name. */
+/** The instance key at the end of an address (`aws_iam_policy.p["a"]` -> `["a"]`), if any. */
+function instanceKey(address: string): string | undefined {
+  return /(\[[^\]]*\])$/.exec(address)?.[1];
+}
+
+/** The resources of one configuration, indexed by module, type, name and instance key. */
 export class ResourceIndex {
   private readonly byKey = new Map<string, TerraformResource[]>();
   private readonly byType = new Map<string, TerraformResource[]>();
@@ -28,6 +41,8 @@ export class ResourceIndex {
     for (const r of resources) {
       const k = `${r.module}${r.type}.${r.name}`;
       this.byKey.set(k, [...(this.byKey.get(k) ?? []), r]);
+      const i = instanceKey(r.address);
+      if (i) this.byKey.set(`${k}${i}`, [...(this.byKey.get(`${k}${i}`) ?? []), r]);
       this.byType.set(r.type, [...(this.byType.get(r.type) ?? []), r]);
     }
   }
@@ -44,7 +59,8 @@ export class ResourceIndex {
     const ref = parseRef(value);
     if (ref) {
       if (!types.includes(ref.type)) return undefined;
-      return this.byKey.get(`${from?.module ?? ''}${ref.type}.${ref.name}`)?.[0] ?? this.byKey.get(`${ref.type}.${ref.name}`)?.[0];
+      const key = `${ref.module}${ref.type}.${ref.name}${ref.index ?? ''}`;
+      return this.byKey.get(`${from?.module ?? ''}${key}`)?.[0] ?? this.byKey.get(key)?.[0];
     }
     if (typeof value !== 'string' || value === '') return undefined;
     const tail = value.startsWith('arn:') ? value.split(/[/:]/).pop()! : value;

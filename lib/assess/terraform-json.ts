@@ -12,25 +12,29 @@ const TF_JSON_KEYS = new Set(['//', 'resource', 'data', 'provider', 'terraform',
 
 /**
  * Reads one parsed JSON document as a Terraform configuration. Throws TerraformInputError when it
+ * is not Terraform JSON, a plan or a state, or when it holds resources but none of the AWS provider.
  */
 export function parseTerraformJson(doc: unknown, stack: string, source: string): TerraformConfig {
   if (!isObject(doc)) {
     throw new TerraformInputError(`${source} is not Terraform JSON: expected an object with "resource" (cdk.tf.json, *.tf.json) or "planned_values" (terraform show -json)`);
   }
-  let config: TerraformConfig;
   if ('planned_values' in doc || ('format_version' in doc && ('resource_changes' in doc || 'values' in doc || 'terraform_version' in doc))) {
-    config = parsePlan(doc, stack, source);
-  } else {
-    const keys = Object.keys(doc);
-    const tfKeys = keys.filter((k) => TF_JSON_KEYS.has(k) && k !== '//');
-    const foreign = keys.filter((k) => !TF_JSON_KEYS.has(k));
-    if (tfKeys.length === 0 || foreign.length > 0) {
-      const shown = foreign.slice(0, 3).map((k) => `"${k}"`).join(', ');
-      throw new TerraformInputError(`${source} is not Terraform JSON: ${foreign.length > 0 ? `unexpected top-level key${foreign.length > 1 ? 's' : ''} ${shown}` : 'no resource, data or provider block'}; expected a cdk.tf.json, a *.tf.json or the output of terraform show -json`);
-    }
-    config = parseConfiguration(doc, stack, source);
+    return parsePlan(doc, stack, source);
   }
-  return config;
+  return parseConfigurationJson(doc, stack, source);
+}
+
+/** Reads a document in Terraform's JSON configuration syntax (not a plan); throws TerraformInputError otherwise. */
+export function parseConfigurationJson(doc: unknown, stack: string, source: string): TerraformConfig {
+  if (!isObject(doc)) throw new TerraformInputError(`${source} is not Terraform JSON: expected an object of Terraform blocks`);
+  const keys = Object.keys(doc);
+  const tfKeys = keys.filter((k) => TF_JSON_KEYS.has(k) && k !== '//');
+  const foreign = keys.filter((k) => !TF_JSON_KEYS.has(k));
+  if (tfKeys.length === 0 || foreign.length > 0) {
+    const shown = foreign.slice(0, 3).map((k) => `"${k}"`).join(', ');
+    throw new TerraformInputError(`${source} is not Terraform JSON: ${foreign.length > 0 ? `unexpected top-level key${foreign.length > 1 ? 's' : ''} ${shown}` : 'no resource, data or provider block'}; expected a cdk.tf.json, a *.tf.json or the output of terraform show -json`);
+  }
+  return parseConfiguration(doc, stack, source);
 }
 
 function resourceBlocks(block: unknown, mode: 'managed' | 'data', prefix: string, source: string): TerraformResource[] {

@@ -37,7 +37,9 @@ export function trailFacts(t: TerraformResource, index: ResourceIndex): TrailFac
   const logGroup = index.resolve(logGroupArn, ['aws_cloudwatch_log_group'], t, ['name']);
   const retention = numberOf(logGroup?.values.retention_in_days);
   const cloudWatchLogs = typeof logGroupArn === 'string' && logGroupArn !== '' && !!v.cloud_watch_logs_role_arn
-    && (retention === undefined || retention === 0 || retention >= 365);
+    && (retention === undefined || retention === 0 || retention >= 365)
+    // A log group in the configuration must be encrypted with a customer-managed key (one defined elsewhere is not judged).
+    && (!logGroup || (typeof logGroup.values.kms_key_id === 'string' && logGroup.values.kms_key_id !== ''));
   return {
     multiRegion: v.is_multi_region_trail === true,
     logFileValidation: v.enable_log_file_validation === true,

@@ -28,7 +28,7 @@ import { TokenAgeLimit } from './token-age-limit';
 import { RevocationPath } from './revocation-path';
 import { CredentialBroker } from './credential-broker';
 import { REVOKING_SEVERITIES } from '../lib/revocation';
-import { readOnlyVariant } from '../lib/broker';
+import { readOnlyVariant } from '../lib/read-only-variant';
 import { AgentIdentity, AgentIdentityProps } from './agent-identity';
 import { provideContext } from './agent-iam-context';
 import { IdentifierCheck } from './identifier-check';

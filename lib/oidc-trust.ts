@@ -18,12 +18,16 @@ import { Statement } from './policy';
 
 const WILD = /[*?]/;
 
-/** Whether a trust statement is a web-identity (OIDC) statement. */
+/**
+ * Whether a trust statement lets a web-identity (OIDC) token assume the role: a Federated principal
+ * and an action that grants `sts:AssumeRoleWithWebIdentity` (itself, `sts:AssumeRole*`, `sts:*`, `*`).
+ * Statements that only allow `sts:TagSession` or `sts:SetSourceIdentity` are evaluated inside that
+ * call and need no conditions of their own.
+ */
 export function isOidcStatement(s: Statement): boolean {
   if (s.Effect !== 'Allow' || !s.Principal?.Federated) return false;
-  const fed = s.Principal.Federated;
-  if ((s.Action ?? []).some((a) => a.toLowerCase() === 'sts:assumerolewithwebidentity')) return true;
-  return fed.some((p) => /oidc-provider\/|openid_connect_provider/.test(p));
+  if ((s.Principal.Federated ?? []).some((p) => /saml-provider\//.test(p))) return false;
+  return (s.Action ?? []).some((a) => /^(sts:AssumeRoleWithWebIdentity|sts:AssumeRole\*|sts:\*|\*)$/i.test(a));
 }
 
 /** Condition values of keys ending in `:<claim>` under non-negated operators, by issuer. */

@@ -6,7 +6,7 @@ const path = require('path');
 const root = path.join(__dirname, '..');
 
 function library(fromRepo) {
-  if (!fromRepo) return require(path.join(root, 'dist', 'lib', 'index.js'));
+  if (!fromRepo) return require(path.join(root, 'dist', 'index.js'));
   require('ts-node').register({ transpileOnly: true, project: path.join(root, 'tsconfig.json') });
   return { ...require('../constructs/agent-iam-stack'), ...require('../lib/maturity'), ...require('../lib/grant') };
 }

@@ -22,7 +22,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { approvalItem, broker, BrokerClients, BrokerConfig, BrokerResponse, FunctionUrlEvent, handler, roleSessionName } from '../lambda/broker/index';
-import { readOnlyVariant } from '../lib/broker';
+import { readOnlyVariant } from '../lib/read-only-variant';
 import { Grant } from '../lib/grant';
 import { AwsLimits } from '../lib/limits';
 import { policyDoc, PolicyDoc } from '../lib/policy';
@@ -118,18 +118,23 @@ beforeAll(async () => {
   const entry = {
     id: AGENT, owner: 'ml-research@example.com', purpose: 'Answers research questions', stage: 4, environment: ENV,
     roleArn: ROLE_ARN, sessionTtlSeconds: 1800, maxSessionDurationSeconds: 3600,
-    sessionPolicies: ['answer-question', 'update-notes', 'curated-only'],
+    sessionPolicies: ['answer-question', 'update-notes', 'curated-only', 'no-variant'],
     callers: [RUNTIME_ROLE, ORCHESTRATOR_ROLE],
     onBehalfOfPatterns: ['*@example.com'],
   };
   const base = `/agent-iam/${ENV}/agents/${AGENT}`;
   const put = (Name: string, Value: string) => clients.ssm.send(new PutParameterCommand({ Name, Value, Type: 'SecureString' }));
   await put(base, JSON.stringify(entry));
+  // As the stack publishes them: each template and, beside it, its read-only variant.
   await put(`${base}/session-policies/answer-question`, JSON.stringify(ANSWER));
+  await put(`${base}/session-policies/answer-question/read-only`, JSON.stringify(readOnlyVariant(ANSWER)));
   await put(`${base}/session-policies/update-notes`, JSON.stringify(NOTES));
+  await put(`${base}/session-policies/update-notes/read-only`, JSON.stringify(readOnlyVariant(NOTES)));
   // A template whose read-only variant the stack published (the bundled Lambda cannot compute one).
   await put(`${base}/session-policies/curated-only`, JSON.stringify(ANSWER));
   await put(`${base}/session-policies/curated-only/read-only`, JSON.stringify(policyDoc([{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`${CORPUS}/curated/*`] }])));
+  // A template published without its read-only variant (a stack deployed by hand, or a failed apply).
+  await put(`${base}/session-policies/no-variant`, JSON.stringify(NOTES));
 
   await createAgentTable(raw, TABLE);
 });
@@ -278,6 +283,15 @@ describe('low risk: credentials for the task, with its template, for the agent\'
   test('a read-only variant the stack published is used as published', async () => {
     const published = policyDoc([{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`${CORPUS}/curated/*`] }]);
     await expectIssued(await ask({ access: 'read', template: 'curated-only' }), { decision: 'issue', duration: 1800, policy: published, band: 'low' });
+  });
+
+  test('a template without its published read-only variant fails loudly for read access, naming the parameter', async () => {
+    const r = await ask({ access: 'read', template: 'no-variant' });
+    expect(r.statusCode).toBe(502);
+    expect(bodyOf(r)).toMatchObject({ decision: 'error', reason: expect.stringContaining(`read-only variant /agent-iam/${ENV}/agents/${AGENT}/session-policies/no-variant/read-only is missing`) });
+    expect(await assumeRoleRequests()).toEqual([]);
+    // Write access does not need the variant.
+    await expectIssued(await ask({ template: 'no-variant' }), { decision: 'issue', duration: 1800, policy: NOTES, band: 'low' });
   });
 
   test('points decay: a score of 20 two hours ago is 5 now, low', async () => {

@@ -3,7 +3,8 @@
  * read or write credentials, the read-only variant of real session-policy
  * templates, and the session policies' size within STS's 2,048 characters.
  */
-import { approvalItem, BrokerDecisionInput, decide, ELEVATED_SESSION_SECONDS, readOnlyVariant, ROLE_CHAINING_MAX_SECONDS, sessionPolicyWithinLimit } from '../lib/broker';
+import { approvalItem, BrokerDecisionInput, decide, ELEVATED_SESSION_SECONDS, ROLE_CHAINING_MAX_SECONDS, sessionPolicyWithinLimit } from '../lib/broker';
+import { readOnlyVariant } from '../lib/read-only-variant';
 import { exampleAgents } from '../bin/fleet';
 import { Grant } from '../lib/grant';
 import { AwsLimits } from '../lib/limits';

@@ -32,7 +32,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createRemoteJWKSet, errors as joseErrors, JWTVerifyGetKey, jwtVerify } from 'jose';
 import { allowedOnBehalfOf, DelegationMethod, DelegationTokenOptions, SOURCE_IDENTITY } from '../../lib/verified-delegation';
-import { APPROVAL_FUTURE_SKEW_MS, BrokerAccess, BrokerDecisionKind, decide, readOnlyVariant } from '../../lib/broker';
+import { APPROVAL_FUTURE_SKEW_MS, BrokerAccess, BrokerDecisionKind, decide } from '../../lib/broker';
 import { AwsLimits } from '../../lib/limits';
 import { policyDoc, PolicyDoc } from '../../lib/policy';
 import { RevocationRequest } from '../../lib/revocation';
@@ -324,7 +324,7 @@ export async function broker(clients: BrokerClients, config: BrokerConfig, event
     const risk = await currentRisk(clients, config, request.agent, now);
     log.risk = { score: round(risk.score), band: risk.band };
     // decide() reads the read-only variant only for read access.
-    const templateReadOnly = request.access === 'read' ? await readOnlyTemplate(clients, templateParam, templateFull) : policyDoc([]);
+    const templateReadOnly = request.access === 'read' ? await readOnlyTemplate(clients, templateParam) : policyDoc([]);
     const d = decide({
       band: risk.band,
       access: request.access,
@@ -433,12 +433,16 @@ async function policyParameter(clients: BrokerClients, name: string): Promise<Po
 }
 
 /**
- * The template's read-only variant: the `<template>/read-only` parameter when
- * the stack publishes one (computed at synth time; the bundled Lambda has no
- * AWS service reference on disk), else computed here with `readOnlyVariant`.
+ * The template's read-only variant: the `<template>/read-only` parameter the stack publishes at
+ * synth time (lib/read-only-variant.ts needs the AWS service reference, which this bundle does not
+ * carry). A missing variant is an error naming the parameter, never a variant guessed here.
  */
-async function readOnlyTemplate(clients: BrokerClients, templateParam: string, full: PolicyDoc): Promise<PolicyDoc> {
-  return (await policyParameter(clients, `${templateParam}/read-only`)) ?? readOnlyVariant(full);
+async function readOnlyTemplate(clients: BrokerClients, templateParam: string): Promise<PolicyDoc> {
+  const doc = await policyParameter(clients, `${templateParam}/read-only`);
+  if (!doc) {
+    throw new Error(`read-only variant ${templateParam}/read-only is missing; the stack publishes it beside each template at stage 4 (synthesize and deploy the stack again)`);
+  }
+  return doc;
 }
 
 /**

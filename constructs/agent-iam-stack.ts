@@ -28,6 +28,7 @@ import { TokenAgeLimit } from './token-age-limit';
 import { RevocationPath } from './revocation-path';
 import { CredentialBroker } from './credential-broker';
 import { REVOKING_SEVERITIES } from '../lib/revocation';
+import { SEVERITIES } from '../lib/severity';
 import { readOnlyVariant } from '../lib/read-only-variant';
 import { AgentIdentity, AgentIdentityProps } from './agent-identity';
 import { provideContext } from './agent-iam-context';
@@ -391,7 +392,7 @@ export class AgentIamStack extends TerraformStack {
       });
       this.brokerPrincipals = [this.broker.broker.role.arn, ...this.breakGlass];
       this.detection!.addLambdaTarget({ id: 'revoker', function: this.revocation.revoker.function, severities: [...REVOKING_SEVERITIES] });
-      this.detection!.addLambdaTarget({ id: 'risk', function: this.broker.risk.function, severities: ['low', 'medium', 'high', 'critical'] });
+      this.detection!.addLambdaTarget({ id: 'risk', function: this.broker.risk.function, severities: [...SEVERITIES] });
       new TerraformOutput(this, 'broker_url', { description: 'IAM-authenticated URL of the credential broker', value: this.broker.url.functionUrl });
       new TerraformOutput(this, 'revoker_function', { description: 'The revoker (kill switch: npx agent-iam revoke)', value: this.revocation.revoker.function.functionName });
     }

@@ -12,14 +12,9 @@
 import { AUDIT_STORE_ACTIONS, AUDIT_TAMPER_ACTIONS } from './boundary';
 import { AwsLimits } from './limits';
 import { agentRoleName, agentRolePath } from './naming';
+import { Severity } from './severity';
 
-/** How urgently a detection needs a human. */
-export enum Severity {
-  LOW = 'low',
-  MEDIUM = 'medium',
-  HIGH = 'high',
-  CRITICAL = 'critical',
-}
+export { Severity } from './severity';
 
 /** One agent, as the detection rules see it. */
 export interface DetectionAgent {

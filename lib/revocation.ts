@@ -4,6 +4,7 @@
  * the tests.
  */
 import { policyDoc, PolicyDoc, policySize } from './policy';
+import { Severity } from './severity';
 
 /** Inline policy that revokes live sessions: the name and shape the AWS console uses. */
 export const REVOCATION_POLICY_NAME = 'AWSRevokeOlderSessions';
@@ -71,8 +72,8 @@ export interface RevocationResult {
 }
 
 /** Severities whose detections revoke live sessions; critical ones also quarantine. */
-export const REVOKING_SEVERITIES = ['high', 'critical'];
-export const QUARANTINING_SEVERITIES = ['critical'];
+export const REVOKING_SEVERITIES: readonly Severity[] = [Severity.HIGH, Severity.CRITICAL];
+export const QUARANTINING_SEVERITIES: readonly Severity[] = [Severity.CRITICAL];
 
 /**
  * Actions the revoker's role may never have: each would let an abused revoker let a stranger in

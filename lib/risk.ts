@@ -3,9 +3,10 @@
  * decay over time, and the current score falls in a band that decides what the
  * credential broker hands out.
  */
+import { Severity } from './severity';
 
 /** Points a detection of each severity adds. */
-export const SEVERITY_POINTS: Record<string, number> = { low: 1, medium: 5, high: 20, critical: 50 };
+export const SEVERITY_POINTS: Record<Severity, number> = { [Severity.LOW]: 1, [Severity.MEDIUM]: 5, [Severity.HIGH]: 20, [Severity.CRITICAL]: 50 };
 
 /** Half-life of risk points, seconds. */
 export const RISK_HALF_LIFE_SECONDS = 3600;

@@ -32,6 +32,7 @@
  * AWS_ENDPOINT_URL (how the tests point them at moto).
  */
 import { detectionSubject } from '../../lib/detection-subject';
+import { isSeverity } from '../../lib/severity';
 import { DeleteRolePolicyCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -280,7 +281,7 @@ function parseDetection(raw: Record<string, any>, environment: string, now: Date
   const eventId = requireId(isObject(event) ? event.id : undefined, 'event.id', undefined);
   const ruleId = requireId(raw.ruleId, 'ruleId', eventId);
   if (!RULE_ID.test(ruleId)) throw malformed(eventId, `ruleId must be letters, digits and ._- characters, got ${JSON.stringify(ruleId)}`);
-  if (typeof raw.severity !== 'string' || !REVOKING_SEVERITIES.includes(raw.severity)) {
+  if (!isSeverity(raw.severity) || !REVOKING_SEVERITIES.includes(raw.severity)) {
     throw malformed(eventId, `severity ${JSON.stringify(raw.severity)} does not revoke (only ${REVOKING_SEVERITIES.join(', ')})`);
   }
   const detail = event.detail;

@@ -26,6 +26,7 @@
  * RISK_TABLE, REVOKER_FUNCTION. Clients honour AWS_ENDPOINT_URL (tests point them at moto).
  */
 import { detectionSubject } from '../../lib/detection-subject';
+import { isSeverity, Severity } from '../../lib/severity';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -160,7 +161,7 @@ export function eventIdOf(event: any): string | undefined {
 }
 
 /** The points a detection adds at `now`: the severity's points, decayed by the event's age (late deliveries count less). */
-export function pointsAt(severity: string, eventTime: string | undefined, now: Date): number {
+export function pointsAt(severity: Severity, eventTime: string | undefined, now: Date): number {
   const points = SEVERITY_POINTS[severity];
   const t = eventTime ? new Date(eventTime) : now;
   if (Number.isNaN(t.getTime()) || t > now) return points;
@@ -187,7 +188,7 @@ async function count(clients: RiskClients, config: RiskConfig, request: Revocati
   }
   const { ruleId, severity, event } = request;
   if (typeof ruleId !== 'string' || ruleId === '') throw new Error('risk: the detection has no ruleId');
-  if (!(severity in SEVERITY_POINTS)) {
+  if (!isSeverity(severity)) {
     throw new Error(`risk: detection ${ruleId} has severity ${JSON.stringify(severity)}; expected one of ${Object.keys(SEVERITY_POINTS).join(', ')}`);
   }
   const eventId = eventIdOf(event);

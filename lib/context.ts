@@ -142,7 +142,7 @@ export function resourcesOutsideRegions(statements: Statement[]): [string, strin
     const allowed = s.Effect === 'Allow' ? s.Condition?.StringEquals?.['aws:RequestedRegion'] : undefined;
     if (!allowed) continue;
     for (const r of s.Resource ?? []) {
-      if (Token.isUnresolved(r)) continue;
+      if (isUnresolved(r)) continue;
       const region = r.split(':')[3];
       if (region && isKnownRegion(region) && !allowed.includes(region)) out.push([r, region, allowed]);
     }

@@ -180,7 +180,7 @@ export class Grant {
 
 /** A cross-region inference profile ARN's partition, model id and destination regions, or undefined. */
 function crossRegionProfile(arn: string): { partition: string; model: string; regions: readonly string[] } | undefined {
-  if (Token.isUnresolved(arn)) return undefined;
+  if (isUnresolved(arn)) return undefined;
   const f = splitArn(arn);
   if (f.length < 6 || f[2] !== 'bedrock' || !f[5].startsWith('inference-profile/')) return undefined;
   const id = f[5].slice('inference-profile/'.length);

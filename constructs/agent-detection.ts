@@ -24,6 +24,7 @@ import { IConstruct } from 'constructs';
 import { DetectionContext, DetectionPattern, DetectionRule, detectionPatterns, detectionRuleNamePrefix, deniedCallsMetricFilterPattern, ruleName, RULE_STATE_WITH_READ_ONLY_EVENTS } from '../lib/detections';
 import { policyDoc, policyJson } from '../lib/policy';
 import { markLibraryOwned } from './terraform-literals';
+import { DETECTION_RULE_TAG, DETECTION_SEVERITY_TAG } from '../lib/naming';
 
 /** @internal */
 export interface AgentDetectionProps {
@@ -135,7 +136,7 @@ export class AgentDetection extends Construct {
       eventPattern: JSON.stringify(p.pattern),
       // Read-only management events (AssumeRole, Get*, List*) reach rules only in this state.
       state: r.readOnlyEvents ? RULE_STATE_WITH_READ_ONLY_EVENTS : 'ENABLED',
-      tags: { 'agent-iam:detection': r.id, 'agent-iam:severity': r.severity },
+      tags: { [DETECTION_RULE_TAG]: r.id, [DETECTION_SEVERITY_TAG]: r.severity },
     });
     new CloudwatchEventTarget(this, `rule-${p.name}-people`, { rule: rule.name, arn: this.topic.arn, targetId: 'people' });
     new CloudwatchEventTarget(this, `rule-${p.name}-siem`, { rule: rule.name, arn: this.props.siemQueueArn, targetId: 'siem' });

@@ -13,7 +13,7 @@ import { AccountQuotaValues, ACCOUNT_QUOTAS, AwsLimits, checkAccountQuotas, quot
 import { eventPatternSize } from '../lib/detections';
 import { AgentIamError, stackProblem } from '../lib/errors';
 import { ControlCatalog, MaturityStage } from '../lib/maturity';
-import { agentRolePath, partitionOf, providerDefaultTags, validateEnvironment, validateRegion } from '../lib/naming';
+import { agentRolePath, partitionOf, providerDefaultTags, readOnlyVariantParameterName, registryParameterName, sessionPolicyParameterName, validateEnvironment, validateRegion } from '../lib/naming';
 import { BoundaryScope, scopedBoundary } from '../lib/boundary';
 import { DelegationTokenOptions, validateDelegationToken } from '../lib/verified-delegation';
 import { PolicyDoc, policyJson } from '../lib/policy';
@@ -501,7 +501,7 @@ export class AgentIamStack extends TerraformStack {
       onBehalfOfPatterns: [...(a.delegation?.onBehalfOfPatterns ?? [])],
     };
     this.registry[a.agentName] = entry;
-    const base = `/agent-iam/${this.environment}/agents/${a.agentName}`;
+    const base = registryParameterName(this.environment, a.agentName);
     new SsmParameter(a, 'registry', {
       name: base,
       description: `Registry entry of agent ${a.agentName} (${this.environment})`,
@@ -513,7 +513,7 @@ export class AgentIamStack extends TerraformStack {
     for (const t of a.sessionPolicies) {
       const templateJson = a._sessionPolicyJson(t.name);
       new SsmParameter(a, `session-policy-${t.name}`, {
-        name: `${base}/session-policies/${t.name}`,
+        name: sessionPolicyParameterName(this.environment, a.agentName, t.name),
         description: `Session-policy template ${t.name} of agent ${a.agentName}, for the credential broker`,
         type: 'SecureString',
         keyId: this.auditKeyArn,
@@ -524,7 +524,7 @@ export class AgentIamStack extends TerraformStack {
         // The broker hands out this read-only variant at elevated risk; computed here because the
         // bundled broker does not carry the AWS service reference.
         new SsmParameter(a, `session-policy-${t.name}-read-only`, {
-          name: `${base}/session-policies/${t.name}/read-only`,
+          name: readOnlyVariantParameterName(sessionPolicyParameterName(this.environment, a.agentName, t.name)),
           description: `Read-only variant of template ${t.name} of agent ${a.agentName} (elevated risk)`,
           type: 'SecureString',
           keyId: this.auditKeyArn,

@@ -17,6 +17,7 @@ import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { HardenedFunction } from './hardened-function';
 import { agentTable } from './agent-table';
 import { markLibraryOwned } from './terraform-literals';
+import { registryParameterPrefix } from '../lib/naming';
 
 /** @internal */
 export interface CredentialBrokerProps {
@@ -81,7 +82,7 @@ export class CredentialBroker extends Construct {
         },
         {
           Sid: 'ReadRegistryAndTemplates', Effect: 'Allow', Action: ['ssm:GetParameter'],
-          Resource: [`arn:${p}:ssm:${props.region}:${props.accountId}:parameter/agent-iam/${env}/agents/*`],
+          Resource: [`arn:${p}:ssm:${props.region}:${props.accountId}:parameter${registryParameterPrefix(env)}*`],
         },
         { Sid: 'ReadRiskAndApprovals', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: [this.riskTable.arn] },
         { Sid: 'TriggerRevocation', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [props.revokerArn] },

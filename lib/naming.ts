@@ -14,10 +14,44 @@ export function agentRoleName(agent: string, environment: string): string {
   return `agent-${agent}-${environment}`;
 }
 
+/** The IAM path prefix of every agent role, whatever its environment. */
+export const AGENT_ROLE_PATH_PREFIX = '/agents/';
+
 /** The IAM path shared by all agent roles of an environment: `/agents/<env>/`. */
 export function agentRolePath(environment: string): string {
-  return `/agents/${environment}/`;
+  return `${AGENT_ROLE_PATH_PREFIX}${environment}/`;
 }
+
+/** The SSM path under which an environment's registry lives: `/agent-iam/<env>/agents/`. */
+export function registryParameterPrefix(environment: string): string {
+  return `/agent-iam/${environment}/agents/`;
+}
+
+/** The SSM parameter holding an agent's registry entry: `/agent-iam/<env>/agents/<name>`. */
+export function registryParameterName(environment: string, agent: string): string {
+  return `${registryParameterPrefix(environment)}${agent}`;
+}
+
+/** The agent a registry parameter name belongs to (`/agent-iam/dev/agents/triage` -> `triage`), or undefined. */
+export function agentOfRegistryParameter(name: string): string | undefined {
+  return /^\/agent-iam\/[^/]+\/agents\/([^/]+)$/.exec(name)?.[1];
+}
+
+/** The SSM parameter of a session-policy template: `<registry entry>/session-policies/<template>`. */
+export function sessionPolicyParameterName(environment: string, agent: string, template: string): string {
+  return `${registryParameterName(environment, agent)}/session-policies/${template}`;
+}
+
+/** The SSM parameter of a template's read-only variant, published at synth for the broker: `<template parameter>/read-only`. */
+export function readOnlyVariantParameterName(templateParameter: string): string {
+  return `${templateParameter}/read-only`;
+}
+
+/** Tag key on every EventBridge rule of the detection catalog; its value is the rule id (`DET-3.01`). */
+export const DETECTION_RULE_TAG = 'agent-iam:detection';
+
+/** Tag key on every detection rule giving its severity. */
+export const DETECTION_SEVERITY_TAG = 'agent-iam:severity';
 
 /**
  * The provider `default_tags` every AgentIamStack sets. AWS applies them to every taggable

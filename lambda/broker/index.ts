@@ -37,6 +37,7 @@ import { AwsLimits } from '../../lib/limits';
 import { policyDoc, PolicyDoc } from '../../lib/policy';
 import { RevocationRequest } from '../../lib/revocation';
 import { decayedScore, RISK_KEYS, riskBand, RiskBand } from '../../lib/risk';
+import { readOnlyVariantParameterName, registryParameterName, sessionPolicyParameterName } from '../../lib/naming';
 
 export { approvalItem } from '../../lib/broker';
 
@@ -316,7 +317,7 @@ export async function broker(clients: BrokerClients, config: BrokerConfig, event
     if (entry.sessionPolicies && !entry.sessionPolicies.includes(request.template)) {
       return respond(400, 'bad-request', `agent "${request.agent}" has no session-policy template "${request.template}" (it has: ${entry.sessionPolicies.join(', ') || 'none'})`);
     }
-    const templateParam = `${registryName(config, request.agent)}/session-policies/${request.template}`;
+    const templateParam = sessionPolicyParameterName(config.environment, request.agent, request.template);
     const templateFull = await policyParameter(clients, templateParam);
     if (!templateFull) {
       return respond(400, 'bad-request', `agent "${request.agent}" has no session-policy template "${request.template}"`);
@@ -394,7 +395,7 @@ export async function broker(clients: BrokerClients, config: BrokerConfig, event
 }
 
 function registryName(config: BrokerConfig, agent: string): string {
-  return `/agent-iam/${config.environment}/agents/${agent}`;
+  return registryParameterName(config.environment, agent);
 }
 
 async function getParameter(clients: BrokerClients, name: string): Promise<string | undefined> {
@@ -438,9 +439,9 @@ async function policyParameter(clients: BrokerClients, name: string): Promise<Po
  * carry). A missing variant is an error naming the parameter, never a variant guessed here.
  */
 async function readOnlyTemplate(clients: BrokerClients, templateParam: string): Promise<PolicyDoc> {
-  const doc = await policyParameter(clients, `${templateParam}/read-only`);
+  const doc = await policyParameter(clients, readOnlyVariantParameterName(templateParam));
   if (!doc) {
-    throw new Error(`read-only variant ${templateParam}/read-only is missing; the stack publishes it beside each template at stage 4 (synthesize and deploy the stack again)`);
+    throw new Error(`read-only variant ${readOnlyVariantParameterName(templateParam)} is missing; the stack publishes it beside each template at stage 4 (synthesize and deploy the stack again)`);
   }
   return doc;
 }

@@ -13,6 +13,7 @@ import { resolvePolicyValue } from './policy-document';
 import { policyByArn } from './policy-source';
 import { ResourceIndex } from './resource-index';
 import { first } from './values';
+import { AGENT_ROLE_PATH_PREFIX } from '../naming';
 
 /** Allow statements of the identity policies of a role (inline and attached). */
 function roleAllows(role: TerraformResource, index: ResourceIndex): Statement[] {
@@ -39,7 +40,7 @@ export function adaptiveFacts(index: ResourceIndex, detections: DetectionWiring[
   const targetsFn = (arn: string, f: TerraformResource) => index.resolve(arn, ['aws_lambda_function'], f, ['function_name']) === f
     || (typeof f.values.function_name === 'string' && arn.endsWith(`:function:${f.values.function_name}`));
   const revoker = fns.find((x) => allowsAction(x.allows, 'iam:PutRolePolicy'));
-  const broker = fns.find((x) => allowsAction(x.allows, 'sts:AssumeRole', ':role/agents/'));
+  const broker = fns.find((x) => allowsAction(x.allows, 'sts:AssumeRole', `:role${AGENT_ROLE_PATH_PREFIX}`));
   const facts: { revocation?: RevocationFacts; brokerPrincipals?: string[]; riskScoring?: boolean } = {};
   if (revoker) {
     const tables = index.ofType('aws_dynamodb_table').filter((t) => revoker.allows.some((s) => (s.Action ?? []).some((a) => /^dynamodb:(PutItem|UpdateItem)$/.test(a))

@@ -24,6 +24,7 @@ import { resolvePolicyValue } from './policy-document';
 import { policyByArn, PolicySource, rolePolicySources, userPolicySources } from './policy-source';
 import { ResourceIndex, tagsOf } from './resource-index';
 import { numberOf } from './values';
+import { AGENT_ROLE_PATH_PREFIX } from '../naming';
 
 /** How an agent identity was recognised (see the module comment of lib/assess/agents.ts). */
 export type Recognition = 'agent:id tag' | 'agents path' | 'name or tags' | 'bedrock agent' | 'access key';
@@ -106,7 +107,7 @@ export function readAgents(index: ResourceIndex, notes: AdHocFinding[]): Terrafo
     }
   }
 
-  const tagged = roles.filter((r) => tagsOf(r)[AGENT_TAGS.id] || String(r.values.path ?? '').startsWith('/agents/'));
+  const tagged = roles.filter((r) => tagsOf(r)[AGENT_TAGS.id] || String(r.values.path ?? '').startsWith(AGENT_ROLE_PATH_PREFIX));
   const agents: TerraformAgent[] = [];
   const addRole = (r: TerraformResource, recognisedBy: Recognition, agentName: string, workload?: string) => {
     const trust = resolvePolicyValue(r.values.assume_role_policy, index, r) ?? { Version: '2012-10-17', Statement: [] };

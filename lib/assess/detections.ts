@@ -4,6 +4,7 @@
  */
 import type { TerraformAgent } from './agents';
 import { ResourceIndex, tagsOf } from './resource-index';
+import { DETECTION_RULE_TAG } from '../naming';
 
 /** An EventBridge rule of the detection catalog, and where it delivers. */
 export interface DetectionWiring {
@@ -16,7 +17,6 @@ export interface DetectionWiring {
   readonly targets: { readonly targetId: string; readonly arn: string; readonly address: string; readonly kind: 'revoker' | 'risk' | 'people' | 'siem' | 'other' }[];
 }
 
-const DETECTION_TAG = 'agent-iam:detection';
 
 /** Every detection rule of a configuration, sorted by rule id and address. */
 export function detectionWiring(index: ResourceIndex, agents: TerraformAgent[]): DetectionWiring[] {
@@ -27,7 +27,7 @@ export function detectionWiring(index: ResourceIndex, agents: TerraformAgent[]):
   for (const a of roles) byRoleName.set(a.facts.roleName, [...(byRoleName.get(a.facts.roleName) ?? []), a]);
   const paths = [...new Set(roles.map((a) => a.path).filter((p): p is string => !!p && p !== '/'))];
   for (const rule of index.ofType('aws_cloudwatch_event_rule')) {
-    const ruleId = tagsOf(rule)[DETECTION_TAG];
+    const ruleId = tagsOf(rule)[DETECTION_RULE_TAG];
     if (!ruleId) continue;
     const pattern = String(rule.values.event_pattern ?? '');
     // Role ARNs the pattern names (`...:role/agents/prod/agent-x-prod"`): per-agent rules.

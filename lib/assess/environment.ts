@@ -12,6 +12,7 @@ import { ADHOC, AdHocFinding, agentNotes } from './notes';
 import { ResourceIndex } from './resource-index';
 import { trailFacts } from './trail';
 import { isObject, numberOf } from './values';
+import { agentOfRegistryParameter } from '../naming';
 
 /** Everything read from one environment's Terraform. */
 export interface TerraformEnvironment {
@@ -47,7 +48,7 @@ export function readEnvironment(config: TerraformConfig): TerraformEnvironment {
   const declared = agents.map((a) => numberOf(String(a.facts.tags[AGENT_TAGS.stage] ?? '').split('-')[0])).filter((n): n is number => n !== undefined);
   const declaredStage = declared.length > 0 ? (Math.max(...declared) as MaturityStage) : undefined;
   const registryNames = new Set<string>([
-    ...index.ofType('aws_ssm_parameter').map((p) => /^\/agent-iam\/[^/]+\/agents\/([^/]+)$/.exec(String(p.values.name ?? ''))?.[1]).filter((x): x is string => !!x),
+    ...index.ofType('aws_ssm_parameter').map((p) => agentOfRegistryParameter(String(p.values.name ?? ''))).filter((x): x is string => !!x),
     ...(isObject(config.outputs.agent_registry) ? Object.keys(config.outputs.agent_registry) : []),
   ]);
   const facts: StackFacts = {

@@ -453,7 +453,7 @@ export function validateDelegation(agent: string, d: AgentDelegation | undefined
     }
   }
   (d.onBehalfOfPatterns ?? []).forEach((p, i) => {
-    if (Token.isUnresolved(p)) return;
+    if (isUnresolved(p)) return;
     if (/^[*?]*$/.test(p)) {
       f(`onBehalfOfPatterns[${i}]`, `"${p}" lets a caller name anyone; name the people or a domain, for example "*@example.com"`);
       return;

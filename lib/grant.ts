@@ -294,7 +294,7 @@ export function validateGrants(agent: string, grants: Grant[], partition: string
       // The library escapes every string once for Terraform: text escaped by hand would reach IAM with a stray "$" or "%".
       const preEscaped = (v: string, f: string) => {
         const m = /(\$\$\{|%%\{)/.exec(v);
-        if (m && !Token.isUnresolved(v)) {
+        if (m && !isUnresolved(v)) {
           problems.push(agentProblem(agent, f, `"${v}" contains "${m[1]}", Terraform's escape; write "${m[1].slice(1)}" as IAM reads it (for example "\${aws:username}"): the library escapes it for Terraform itself`));
         }
       };

@@ -11,6 +11,7 @@ export type { GrantProps, GrantCondition } from './lib/grant';
 export type { AccountRootAcknowledgement, AgentDelegation, ServiceDelegation, OidcDelegation, ThirdPartyDelegation } from './lib/delegation';
 export type { AgentContext } from './lib/context';
 export type { SessionPolicyTemplate } from './lib/session-policy';
+export type { DelegationTokenOptions } from './lib/verified-delegation';
 export { AgentIdentity, DataClassification } from './constructs/agent-identity';
 export type { AgentIdentityProps } from './constructs/agent-identity';
 export { AgentAuditTrail } from './constructs/agent-audit-trail';

@@ -18,7 +18,7 @@ function lambdaHashes(l) {
     adaptive: { responderRoleArns: ['arn:aws:iam::111122223333:role/incident-responder'] },
   });
   s.addAgent({
-    name: 'a', owner: 'o', purpose: 'p', expiresAt: '2030-01-01', delegation: { awsPrincipals: ['arn:aws:iam::111122223333:role/o'] },
+    name: 'a', owner: 'o', purpose: 'p', expiresAt: '2030-01-01', delegation: { awsPrincipals: ['arn:aws:iam::111122223333:role/o'], onBehalfOfPatterns: ['*@example.com'] },
     permissions: [l.Grant.readDynamoItems('arn:aws:dynamodb:us-east-1:111122223333:table/t')],
     sessionPolicies: [{ name: 'read', permissions: [l.Grant.readDynamoItems('arn:aws:dynamodb:us-east-1:111122223333:table/t')] }],
   });

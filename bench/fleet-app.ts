@@ -26,7 +26,10 @@ export function benchAgents(n: number, stage: MaturityStage = MaturityStage.FOUN
       name: `agent-${id}`,
       owner: `team-${i % 25}@example.com`,
       purpose: `Benchmark agent ${id} reads its table and bucket prefix and posts results to its queue`,
-      delegation: { awsPrincipals: [`arn:aws:iam::${ACCOUNT}:role/orchestrator`] },
+      delegation: {
+        awsPrincipals: [`arn:aws:iam::${ACCOUNT}:role/orchestrator`],
+        ...(stage >= MaturityStage.ADAPTIVE ? { onBehalfOfPatterns: ['*@example.com'] } : {}),
+      },
       ...(stage >= MaturityStage.ENHANCED ? { expiresAt: '2030-06-30' } : {}),
       ...(stage >= MaturityStage.ADAPTIVE ? { sessionPolicies: [{ name: 'read-table', permissions: [table] }] } : {}),
       permissions: [

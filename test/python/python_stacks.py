@@ -58,7 +58,10 @@ def declare(app: App) -> None:
         environment="prod",
         stage=MaturityStage.ADAPTIVE,
         region="us-east-1",
-        adaptive=AdaptiveOptions(break_glass_role_arns=[f"arn:aws:iam::{ACCOUNT}:role/security-break-glass"]),
+        adaptive=AdaptiveOptions(
+            break_glass_role_arns=[f"arn:aws:iam::{ACCOUNT}:role/security-break-glass"],
+            responder_role_arns=[f"arn:aws:iam::{ACCOUNT}:role/incident-responder"],
+        ),
     )
     prod.add_agent(
         name="support-triage",
@@ -66,7 +69,7 @@ def declare(app: App) -> None:
         purpose="Triages incoming support tickets and drafts replies",
         expires_at="2030-06-30",
         session_ttl=900,
-        delegation=AgentDelegation(aws_principals=[ORCHESTRATOR]),
+        delegation=AgentDelegation(aws_principals=[ORCHESTRATOR], on_behalf_of_patterns=["*@example.com"]),
         permissions=[
             Grant.read_dynamo_items(TABLE),
             Grant.allow(actions=["sqs:SendMessage"], resources=[QUEUE]),

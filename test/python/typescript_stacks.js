@@ -50,7 +50,10 @@ const prod = new AgentIamStack(app, 'prod', {
   environment: 'prod',
   stage: MaturityStage.ADAPTIVE,
   region: 'us-east-1',
-  adaptive: { breakGlassRoleArns: [`arn:aws:iam::${ACCOUNT}:role/security-break-glass`] },
+  adaptive: {
+    breakGlassRoleArns: [`arn:aws:iam::${ACCOUNT}:role/security-break-glass`],
+    responderRoleArns: [`arn:aws:iam::${ACCOUNT}:role/incident-responder`],
+  },
 });
 prod.addAgent({
   name: 'support-triage',
@@ -58,7 +61,7 @@ prod.addAgent({
   purpose: 'Triages incoming support tickets and drafts replies',
   expiresAt: '2030-06-30',
   sessionTtl: 900,
-  delegation: { awsPrincipals: [ORCHESTRATOR] },
+  delegation: { awsPrincipals: [ORCHESTRATOR], onBehalfOfPatterns: ['*@example.com'] },
   permissions: [
     Grant.readDynamoItems(TABLE),
     Grant.allow({ actions: ['sqs:SendMessage'], resources: [QUEUE] }),

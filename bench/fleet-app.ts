@@ -3,7 +3,7 @@
  * (`npm run build:bench` emits dist/bench/fleet-app.js beside the compiled library):
  *   node dist/bench/fleet-app.js <stage 2|3|4> <agents> <outdir>
  */
-import { App } from 'cdktf';
+import { App } from '../lib/private/cdk';
 import { AgentIamStack } from '../constructs/agent-iam-stack';
 import { AgentIdentityProps } from '../constructs/agent-identity';
 import { Grant } from '../lib/grant';

@@ -10,8 +10,8 @@
  * (`${aws_iam_role.x.arn}`), as a hand-written app using `.arn` would produce them.
  */
 import * as fs from 'fs';
-import { App, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { App, LocalBackend, TerraformOutput, TerraformStack } from '../lib/private/cdk';
+import { AwsProvider } from '../constructs/aws';
 import { parseChildArgs, report, since } from './report';
 
 type Json = Record<string, any>;

@@ -16,7 +16,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { App } from 'cdktf';
+import { App } from '../lib/private/cdk';
 import { buildExampleApp } from '../bin/fleet';
 import {
   ACCOUNT, agentRoleArn, assumeRole, bedrockInvoke, daysAgo, dynamoDescribeTable, dynamoGetItem, dynamoQuery, dynamoScan, logKey, record,

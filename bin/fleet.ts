@@ -3,7 +3,7 @@
  * per environment. dev runs at stage 2 (Foundation), staging at stage 3
  * (Enhanced) and prod at stage 4 (Adaptive), so a reader sees the stages side by side.
  */
-import { App } from 'cdktf';
+import { App } from '../lib/private/cdk';
 import { AgentIamStack, AgentIamStackProps, StateBackendOptions } from '../constructs/agent-iam-stack';
 import { AgentIdentityProps } from '../constructs/agent-identity';
 import { Grant } from '../lib/grant';

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App } from 'cdktf';
+import { App } from '../lib/private/cdk';
 import { ControlCatalog } from '../lib/maturity';
 import { buildExampleApp } from './fleet';
 

@@ -10,16 +10,8 @@
  * GuardDuty findings.
  */
 import { Construct } from 'constructs';
-import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
-import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { GuarddutyDetector } from '@cdktf/provider-aws/lib/guardduty-detector';
-import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
-import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
-import { Annotations, Aspects } from 'cdktf';
+import { CloudwatchEventRule, CloudwatchEventTarget, CloudwatchLogMetricFilter, CloudwatchMetricAlarm, GuarddutyDetector, SnsTopic, LambdaFunction, LambdaPermission, SnsTopicPolicy } from './aws';
+import { Annotations, Aspects } from '../lib/private/cdk';
 import { IConstruct } from 'constructs';
 import { DetectionContext, DetectionPattern, DetectionRule, detectionPatterns, detectionRuleNamePrefix, deniedCallsMetricFilterPattern, ruleName, RULE_STATE_WITH_READ_ONLY_EVENTS } from '../lib/detections';
 import { policyDoc, policyJson } from '../lib/policy';

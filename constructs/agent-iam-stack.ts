@@ -5,10 +5,8 @@
  * control of stages 2..N.
  */
 import { Construct, IConstruct } from 'constructs';
-import { Annotations, Aspects, DefaultTokenResolver, Lazy, LocalBackend, StringConcat, Tokenization, S3Backend, TerraformOutput, TerraformStack, TerraformResource, Token } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
-import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { Annotations, Aspects, DefaultTokenResolver, Lazy, LocalBackend, StringConcat, Tokenization, S3Backend, TerraformOutput, TerraformStack, TerraformResource, Token } from '../lib/private/cdk';
+import { AwsProvider, DataAwsCallerIdentity, IamPolicy, SsmParameter, CloudwatchEventRule, LambdaPermission } from './aws';
 import { AccountQuotaValues, ACCOUNT_QUOTAS, AwsLimits, checkAccountQuotas, quotaValue, QuotaUsage } from '../lib/limits';
 import { eventPatternSize } from '../lib/detections';
 import { AgentIamError, stackProblem } from '../lib/errors';
@@ -19,9 +17,6 @@ import { DelegationTokenOptions, validateDelegationToken } from '../lib/verified
 import { PolicyDoc, policyJson } from '../lib/policy';
 import { checkStage } from '../lib/stage-check';
 import { parseTerraformJson, readEnvironment, TerraformEnvironment } from '../lib/assess';
-import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
-import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { AgentAuditTrail } from './agent-audit-trail';
 import { AgentDetection } from './agent-detection';
 import { TokenAgeLimit } from './token-age-limit';

@@ -5,11 +5,8 @@
  * make it a first-class identity (owner, purpose, environment, stage).
  */
 import { Construct } from 'constructs';
-import { Annotations } from 'cdktf';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { Annotations } from '../lib/private/cdk';
+import { IamRole, IamRolePolicy, IamPolicy, IamRolePolicyAttachment } from './aws';
 import { AwsLimits } from '../lib/limits';
 import { agentProblem, agentSubject } from '../lib/errors';
 import { ControlCatalog, MaturityStage } from '../lib/maturity';

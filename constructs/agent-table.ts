@@ -3,7 +3,7 @@
  * point-in-time recovery, customer-managed KMS encryption, deletion protection.
  */
 import { Construct } from 'constructs';
-import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { DynamodbTable } from './aws';
 
 /** @internal */
 export function agentTable(scope: Construct, id: string, name: string, keyArn: string, deletionProtection: boolean, ttlAttribute?: string): DynamodbTable {

@@ -7,13 +7,11 @@
  * agent again, or none (and revocation).
  */
 import { Construct } from 'constructs';
-import { DynamodbResourcePolicy } from '@cdktf/provider-aws/lib/dynamodb-resource-policy';
-import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { DynamodbResourcePolicy, DynamodbTable, LambdaFunctionUrl } from './aws';
 import { guardedTablePolicy } from '../lib/table-guard';
 import { policyJson } from '../lib/policy';
 import { riskTableName } from '../lib/risk';
 import { DelegationTokenOptions } from '../lib/verified-delegation';
-import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { HardenedFunction } from './hardened-function';
 import { agentTable } from './agent-table';
 import { markLibraryOwned } from './terraform-literals';

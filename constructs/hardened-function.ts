@@ -7,13 +7,8 @@
  */
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { AssetType, TerraformAsset } from 'cdktf';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { AssetType, TerraformAsset } from '../lib/private/cdk';
+import { CloudwatchLogGroup, CloudwatchMetricAlarm, IamRole, IamRolePolicy, LambdaFunction, SqsQueue } from './aws';
 import { policyDoc, policyJson, Statement } from '../lib/policy';
 import { bundleLambda } from './lambda-bundle';
 import { DEFAULT_LAMBDA_RUNTIME, LAMBDA_RUNTIME_CONTEXT } from '../lib/lambda-runtime';

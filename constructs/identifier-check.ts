@@ -5,7 +5,7 @@
  * fails `cdktf synth` with the field named instead of `terraform plan`.
  * Values Terraform computes (references) are not judged.
  */
-import { IAspect, TerraformResource } from 'cdktf';
+import { IAspect, TerraformResource } from '../lib/private/cdk';
 import { IConstruct } from 'constructs';
 import { identifierProblems } from '../lib/aws-identifiers';
 import { stackProblem } from '../lib/errors';

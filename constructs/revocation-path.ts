@@ -7,8 +7,7 @@
  * trust policies, boundaries or attachments.
  */
 import { Construct } from 'constructs';
-import { DynamodbResourcePolicy } from '@cdktf/provider-aws/lib/dynamodb-resource-policy';
-import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { DynamodbResourcePolicy, DynamodbTable } from './aws';
 import { guardedTablePolicy } from '../lib/table-guard';
 import { policyJson } from '../lib/policy';
 import { Statement } from '../lib/policy';

@@ -13,7 +13,7 @@
  * they resolve; a `Lazy.stringValue` producer must return an escaped string
  * itself (a test walks every string of every example stack to hold this).
  */
-import { IAspect, IResolvable, IResolveContext, Lazy, TerraformDataSource, TerraformElement, TerraformOutput, TerraformProvider, TerraformResource, Token } from 'cdktf';
+import { IAspect, IResolvable, IResolveContext, Lazy, TerraformDataSource, TerraformElement, TerraformOutput, TerraformProvider, TerraformResource, Token } from '../lib/private/cdk';
 import { IConstruct } from 'constructs';
 import { escapeTemplateSequences } from '../lib/terraform-literal';
 

@@ -7,11 +7,7 @@
  * duration its caller asked for.
  */
 import { Construct } from 'constructs';
-import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
-import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
-import { LambdaInvocation } from '@cdktf/provider-aws/lib/lambda-invocation';
-import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { CloudwatchEventRule, CloudwatchEventTarget, IamPolicy, LambdaInvocation, LambdaPermission } from './aws';
 import { policyJson } from '../lib/policy';
 import { TOKEN_AGE_TICK_SECONDS, tokenAgePolicy, tokenAgePolicyName, TokenAgeTarget } from '../lib/token-age';
 import { HardenedFunction } from './hardened-function';

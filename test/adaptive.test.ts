@@ -3,9 +3,8 @@
  * break-glass roles assume agents, detections reach the revoker and the risk
  * scorer, and the revoker cannot become an escalation path.
  */
-import { App, Testing } from 'cdktf';
-import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
-import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
+import { App, Testing } from '../lib/private/cdk';
+import { DynamodbTable, LambdaFunctionUrl } from '../constructs/aws';
 import { buildExampleApp } from '../bin/fleet';
 import { DETECTION_RULES } from '../lib/detections';
 import { MaturityStage } from '../lib/maturity';

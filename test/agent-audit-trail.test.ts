@@ -1,18 +1,8 @@
 /**
  * AgentAuditTrail: the SIEM foundation, resource by resource.
  */
-import { Testing } from 'cdktf';
-import { Cloudtrail } from '@cdktf/provider-aws/lib/cloudtrail';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
-import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
-import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
-import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { Testing } from '../lib/private/cdk';
+import { Cloudtrail, CloudwatchLogGroup, KmsKey, S3Bucket, S3BucketNotification, S3BucketOwnershipControls, S3BucketPublicAccessBlock, S3BucketServerSideEncryptionConfigurationA, S3BucketVersioningA, S3BucketLifecycleConfiguration, SqsQueue } from '../constructs/aws';
 import { Grant } from '../lib/grant';
 import { agentProps, ACCOUNT, errorOf, newStack, resolveRefs } from './support/stacks';
 import { decide } from './support/simulator';

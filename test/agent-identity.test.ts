@@ -2,11 +2,8 @@
  * AgentIdentity: the role, its trust, boundary, tags and policies, as
  * resources in the synthesized Terraform.
  */
-import { Testing } from 'cdktf';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { Testing } from '../lib/private/cdk';
+import { IamRole, IamRolePolicy, IamPolicy, IamRolePolicyAttachment } from '../constructs/aws';
 import { Grant } from '../lib/grant';
 import { AwsLimits } from '../lib/limits';
 import { agentPolicies, agentProps, ACCOUNT, newStack, ORCHESTRATOR, resolveRefs } from './support/stacks';

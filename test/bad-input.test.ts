@@ -2,7 +2,7 @@
  * Every kind of bad input fails synth with a message that names the agent,
  * the field and the fix.
  */
-import { Testing } from 'cdktf';
+import { Testing } from '../lib/private/cdk';
 import { Grant } from '../lib/grant';
 import { MaturityStage } from '../lib/maturity';
 import { agentProps, errorOf, newStack, ORCHESTRATOR, synthError } from './support/stacks';
@@ -289,7 +289,7 @@ describe('stack', () => {
   });
   test('an AgentIdentity outside an AgentIamStack explains where it belongs', () => {
     const { AgentIdentity } = require('../constructs/agent-identity');
-    const { TerraformStack } = require('cdktf');
+    const { TerraformStack } = require('../lib/private/cdk');
     const stack = new TerraformStack(Testing.app(), 'plain');
     expect(errorOf(() => new AgentIdentity(stack, 'x', agentProps({ delegation: { awsPrincipals: [ORCHESTRATOR] } }))))
       .toContain('agent "triage": AgentIdentity must be created inside an AgentIamStack');

@@ -5,7 +5,7 @@
  */
 import { boundaryPolicy, IAM_WRITE_ACTIONS, AUDIT_TAMPER_ACTIONS, AUDIT_STORE_ACTIONS } from '../lib/boundary';
 import { expandAction } from '../lib/iam-reference';
-import { App, Testing } from 'cdktf';
+import { App, Testing } from '../lib/private/cdk';
 import { buildExampleApp } from '../bin/fleet';
 import { controlPlaneResources, RESOURCE_POLICY_WRITE_ACTIONS, scopedBoundary } from '../lib/boundary';
 import { lookupAction } from '../lib/iam-reference';

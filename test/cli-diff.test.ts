@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdktf';
+import { App } from '../lib/private/cdk';
 import { AgentIamStack, AgentIamStackProps } from '../constructs/agent-iam-stack';
 import { AgentIdentityProps } from '../constructs/agent-identity';
 import { Grant } from '../lib/grant';

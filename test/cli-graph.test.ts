@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { JSDOM } from 'jsdom';
-import { App } from 'cdktf';
+import { App } from '../lib/private/cdk';
 import { buildExampleApp } from '../bin/fleet';
 import { runCli } from '../bin/agent-iam';
 import { mermaidText } from '../lib/graph';

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { App } from 'cdktf';
+import { App } from '../lib/private/cdk';
 import { buildExampleApp, exampleAgents, exampleEnvironments, exampleStackProps } from '../bin/fleet';
 import { AgentIamStack } from '../constructs/agent-iam-stack';
 import { Grant } from '../lib/grant';

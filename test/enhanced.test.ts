@@ -3,14 +3,8 @@
  * credentials, expiry, ABAC, context conditions, per-task sessions, the
  * registry, and the token-age and detection machinery as resources.
  */
-import { App, Testing } from 'cdktf';
-import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { LambdaInvocation } from '@cdktf/provider-aws/lib/lambda-invocation';
-import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
-import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
+import { App, Testing } from '../lib/private/cdk';
+import { CloudwatchEventRule, CloudwatchLogGroup, CloudwatchMetricAlarm, LambdaFunction, LambdaInvocation, SnsTopic, SsmParameter } from '../constructs/aws';
 import { buildExampleApp } from '../bin/fleet';
 import { tokenAgePolicy } from '../lib/token-age';
 import { DETECTION_RULES } from '../lib/detections';

@@ -1,9 +1,8 @@
 /**
  * The built-in example fleet (what `npm start` synthesizes).
  */
-import { App, Testing } from 'cdktf';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { Cloudtrail } from '@cdktf/provider-aws/lib/cloudtrail';
+import { App, Testing } from '../lib/private/cdk';
+import { IamRole, Cloudtrail } from '../constructs/aws';
 import { buildExampleApp } from '../bin/fleet';
 import { MaturityStage } from '../lib/maturity';
 

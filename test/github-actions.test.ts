@@ -8,7 +8,8 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdktf';
+import { awsProviderPackageJson } from '../constructs/aws';
+import { App } from '../lib/private/cdk';
 import { buildExampleApp } from '../bin/fleet';
 import { venvBin } from './support/engine';
 
@@ -100,8 +101,7 @@ describe('the workflow', () => {
     const validate = jobs.head.steps.find((s: any) => /validate/.test(s.name ?? ''));
     expect(validate.run).toMatch(/terraform -chdir="\$stack" init -backend=false/);
     expect(validate.run).toMatch(/terraform -chdir="\$stack" validate/);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    expect(require('@cdktf/provider-aws/package.json').cdktf.provider.version).toBe('6.25.0');
+    expect(awsProviderPackageJson().cdktf?.provider?.version).toBe('6.25.0');
   });
 
   test('the optional plan assumes the plan role with GitHub OIDC in its own environment, off by default', () => {

@@ -3,8 +3,8 @@
  * place (lib/lambda-runtime.ts) with AWS's dates, and synth says so before
  * AWS does.
  */
-import { Testing } from 'cdktf';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { Testing } from '../lib/private/cdk';
+import { LambdaFunction } from '../constructs/aws';
 import { DEFAULT_LAMBDA_RUNTIME, judgeLambdaRuntime, LAMBDA_RUNTIMES, lambdaRuntimeInfo, RUNTIME_WARNING_DAYS, TODAY_CONTEXT } from '../lib/lambda-runtime';
 import { MaturityStage } from '../lib/maturity';
 import { AgentIamStack } from '../constructs/agent-iam-stack';

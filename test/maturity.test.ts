@@ -1,8 +1,8 @@
 /**
  * The maturity model as data, and the stage check that reads it.
  */
-import { Testing } from 'cdktf';
-import { IamUser } from '@cdktf/provider-aws/lib/iam-user';
+import { Testing } from '../lib/private/cdk';
+import { IamUser } from '../constructs/aws';
 import { ControlCatalog, MaturityStage, Risk } from '../lib/maturity';
 import { checkStage, StackFacts, uncheckedControls, AGENT_TAGS } from '../lib/stage-check';
 import { policyDoc } from '../lib/policy';
@@ -168,7 +168,7 @@ describe('the stage check reads the resources as configured, not as the library 
   });
 
   test('a revocation ledger without point-in-time recovery fails AIAM-4.02 both ways', () => {
-    const { DynamodbTable } = require('@cdktf/provider-aws/lib/dynamodb-table');
+    const { DynamodbTable } = require('../constructs/aws');
     const stack = newStack({ stage: MaturityStage.ADAPTIVE });
     stack.addAgent(agentProps({ expiresAt: '2030-01-01' }));
     const ledger = stack.node.findAll().find((c: any) => c instanceof DynamodbTable && c.nameInput === 'agent-iam-revocations-dev') as any;

@@ -8,7 +8,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Testing } from 'cdktf';
+import { App, Testing } from '../lib/private/cdk';
 import { buildExampleApp } from '../bin/fleet';
 import { revokerInlinePolicies } from '../lib/revocation';
 import { resolveRefs } from './support/stacks';

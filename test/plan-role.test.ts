@@ -3,7 +3,7 @@
  * its trust, written with this library, accepts one anchored GitHub subject and nothing else, and
  * its guardrails keep ReadOnlyAccess to configuration (proved with the IAM simulator).
  */
-import { App, Testing } from 'cdktf';
+import { App, Testing } from '../lib/private/cdk';
 import { PLAN_ENVIRONMENT, planRoleGuardrails, PlanRoleStack, PlanRoleStackProps } from '../examples/github-actions/plan-role';
 import { GITHUB_ACTIONS_ISSUER, unanchoredSubject } from '../lib/delegation';
 import { decide } from './support/simulator';

@@ -4,7 +4,7 @@
  * keys, resource types matched exactly, ARNs users do not know in full, policy variables.
  * Semantics through the IAM simulator; bad input asserted by message.
  */
-import { App, Testing } from 'cdktf';
+import { App, Testing } from '../lib/private/cdk';
 import { buildExampleApp } from '../bin/fleet';
 import { Grant, grantStatements } from '../lib/grant';
 import { applyContext } from '../lib/context';

@@ -12,7 +12,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdktf';
+import { App } from '../lib/private/cdk';
 import { AgentIamStack } from '../constructs/agent-iam-stack';
 import { Grant } from '../lib/grant';
 import { MaturityStage } from '../lib/maturity';

@@ -4,7 +4,7 @@
  * A fleet of 1000 stage-4 agents stays within EventBridge's and Lambda's quotas; its roles need
  * the raised IAM quota, and without it synth names the quota, the count and how to raise it.
  */
-import { App, Testing } from 'cdktf';
+import { App, Testing } from '../lib/private/cdk';
 import { AgentIamStack } from '../constructs/agent-iam-stack';
 import { AgentIdentityProps } from '../constructs/agent-identity';
 import { Grant } from '../lib/grant';

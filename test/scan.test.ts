@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdktf';
+import { App } from '../lib/private/cdk';
 import { buildExampleApp } from '../bin/fleet';
 import { venvBin } from './support/engine';
 

@@ -2,7 +2,7 @@
  * Security proved with semantics: the synthesized policies of the example
  * fleet, evaluated by the IAM simulator (@cloud-copilot/iam-simulate).
  */
-import { Testing, App } from 'cdktf';
+import { Testing, App } from '../lib/private/cdk';
 import { buildExampleApp } from '../bin/fleet';
 import { agentPolicies, AgentPolicies, ACCOUNT, ORCHESTRATOR, resolveRefs } from './support/stacks';
 import { decide } from './support/simulator';

@@ -5,10 +5,9 @@
  * built from hostile user text. `npm run validate:tf` proves the same with the
  * real provider (test/engine.test.ts).
  */
-import { App, Testing } from 'cdktf';
+import { App, Testing } from '../lib/private/cdk';
 import { Construct } from 'constructs';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { IamRole, LambdaPermission } from '../constructs/aws';
 import { AgentIdentity } from '../constructs/agent-identity';
 import { buildExampleApp } from '../bin/fleet';
 import { Grant } from '../lib/grant';

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { App } from 'cdktf';
+import { App } from '../lib/private/cdk';
 import { buildExampleApp } from '../bin/fleet';
 import { s3TrailFiles } from '../bin/cli/tighten';
 import { loadConfigurations } from '../bin/cli/input';

@@ -18,14 +18,9 @@
  * then set the repository variables AGENT_IAM_PLAN_ROLE_ARN (the `role_arn` output) and
  * AGENT_IAM_PLAN_REGION, and create the GitHub environment `agent-iam-plan` with required reviewers.
  */
-import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { App, TerraformOutput, TerraformStack } from '../../lib/private/cdk';
 import { Construct } from 'constructs';
-import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
-import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { DataAwsCallerIdentity, DataAwsPartition, IamRole, IamRolePolicy, IamRolePolicyAttachment, AwsProvider } from '../../constructs/aws';
 import { AgentDelegation, GITHUB_ACTIONS_ISSUER, trustPolicy, validateDelegation } from '../../lib/delegation';
 import { policyDoc, PolicyDoc, policyJson } from '../../lib/policy';
 

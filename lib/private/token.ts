@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Token } from 'cdktf';
+import { Token } from './cdk';
 
 /** Whether `value` holds an unresolved cdktf token (`${TfToken[...]}`); such values are skipped by static checks. */
 export function isUnresolved(value: unknown): boolean {

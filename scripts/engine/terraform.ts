@@ -23,6 +23,7 @@ import * as fs from 'fs';
 import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
+import { awsProviderPackageJson } from '../../constructs/aws';
 import { LAMBDA_RUNTIMES } from '../../lib/lambda-runtime';
 
 export const AWS_PROVIDER_SOURCE = 'registry.terraform.io/hashicorp/aws';
@@ -42,9 +43,7 @@ export interface ProviderChoice {
 
 /** The provider version `@cdktf/provider-aws` was generated from. */
 export function targetProviderVersion(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pkg = require('@cdktf/provider-aws/package.json');
-  return pkg.cdktf?.provider?.version ?? '6.25.0';
+  return awsProviderPackageJson().cdktf?.provider?.version ?? '6.25.0';
 }
 
 function platformDir(): string {

@@ -3,7 +3,7 @@
  * Terraform references in them resolved to plausible ARNs so that the
  * policies can be evaluated by the IAM simulator.
  */
-import { App, Testing } from 'cdktf';
+import { App, Testing } from '../../lib/private/cdk';
 import { AgentIamStack, AgentIamStackProps } from '../../constructs/agent-iam-stack';
 import { AgentIdentityProps } from '../../constructs/agent-identity';
 import { MaturityStage } from '../../lib/maturity';

@@ -11,7 +11,7 @@
  */
 import * as fs from 'fs';
 import { App, LocalBackend, TerraformOutput, TerraformStack } from '../lib/private/cdk';
-import { AwsProvider } from '../constructs/aws';
+import { AwsProvider, awsProviderModule } from '../constructs/aws';
 import { parseChildArgs, report, since } from './report';
 
 type Json = Record<string, any>;
@@ -39,7 +39,7 @@ function toConfig(value: unknown, parentKey?: string): unknown {
 /** The provider class of a type: resource `aws_s3_bucket_versioning` lives in `lib/s3-bucket-versioning`, data `aws_caller_identity` in `lib/data-aws-caller-identity`. */
 function classOf(type: string, kind: 'resource' | 'data'): any {
   const dir = kind === 'data' ? `data-${type.replace(/_/g, '-')}` : type.replace(/^aws_/, '').replace(/_/g, '-');
-  const mod = require(`@cdktf/provider-aws/lib/${dir}`);
+  const mod = awsProviderModule(dir);
   const cls = Object.values<any>(mod).find((c) => typeof c === 'function' && c.tfResourceType === type);
   if (!cls) throw new Error(`no provider class for ${kind} ${type}`);
   return cls;

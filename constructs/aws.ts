@@ -9,6 +9,15 @@
  */
 export const AWS_PROVIDER_PACKAGE = '@cdktf/provider-aws';
 
+/**
+ * One provider module by its folder under lib/ (for example `s3-bucket-versioning`), for code that
+ * finds resource classes by Terraform type (the benchmark's plain baseline app).
+ */
+export function awsProviderModule(dir: string): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(`@cdktf/provider-aws/lib/${dir}`);
+}
+
 /** The provider bindings' package.json (its version and the Terraform provider version it binds). */
 export function awsProviderPackageJson(): { readonly name: string; readonly version: string; readonly cdktf?: { readonly provider?: { readonly version?: string } } } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

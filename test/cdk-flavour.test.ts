@@ -20,11 +20,11 @@ function importers(pattern: RegExp): string[] {
 }
 
 test('only lib/private/cdk.ts imports cdktf (and the type declaration of its jest matchers)', () => {
-  expect(importers(/(from\s+|require\(\s*|import\(\s*|import\s+)'(cdktf|cdktn)(\/[^']*)?'/)).toEqual(['lib/private/cdk.ts', 'test/matchers.d.ts']);
+  expect(importers(/(from\s+|require\(\s*|import\(\s*|import\s+)['`](cdktf|cdktn)(\/[^'`]*)?['`]/)).toEqual(['lib/private/cdk.ts', 'test/matchers.d.ts']);
 });
 
 test('only constructs/aws.ts imports the AWS provider bindings', () => {
-  expect(importers(/(from\s+|require\(\s*|import\(\s*|import\s+)'@(cdktf|cdktn)\/provider-aws(\/[^']*)?'/)).toEqual(['constructs/aws.ts']);
+  expect(importers(/(from\s+|require\(\s*|import\(\s*|import\s+)['`]@(cdktf|cdktn)\/provider-aws(\/[^'`]*)?['`]/)).toEqual(['constructs/aws.ts']);
 });
 
 test('the guard sees the sources (it cannot pass on an empty tree)', () => {

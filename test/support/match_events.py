@@ -1,6 +1,6 @@
 """Matches events against EventBridge event patterns with moto's matcher.
 
-The test oracle for lib/detections.ts: the matching is moto's own
+The test oracle for lib/detections/: the matching is moto's own
 (moto.events.models.EventPattern, the code behind moto's PutEvents and
 TestEventPattern), not ours. This script only feeds it.
 

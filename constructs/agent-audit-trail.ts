@@ -10,6 +10,11 @@ import { Lazy } from '../lib/private/cdk';
 import { Cloudtrail, CloudwatchLogGroup, IamRole, IamRolePolicy, KmsKey, KmsAlias, S3Bucket, S3BucketLifecycleConfiguration, S3BucketNotification, S3BucketOwnershipControls, S3BucketPolicy, S3BucketPublicAccessBlock, S3BucketServerSideEncryptionConfigurationA, S3BucketVersioningA, SqsQueue, SqsQueuePolicy } from './aws';
 import { policyDoc, policyJson } from '../lib/policy';
 import { markLibraryOwned } from './terraform-literals';
+import {
+  accountRootArn, AGENT_TAGS, auditBucketPrefix, auditKeyAliasName, cloudTrailArn, eventRuleArn, lambdaLogGroupName, LIBRARY_ROLE_PATH,
+  libraryResourceNamePattern, libraryRuleNamePattern, logGroupArn, siemDeadLetterQueueName, siemQueueName, trailLogGroupName, trailLogsRoleName,
+  trailName as trailNameOf,
+} from '../lib/naming';
 
 /** Properties of an AgentAuditTrail. */
 export interface AgentAuditTrailProps {
@@ -84,10 +89,10 @@ export class AgentAuditTrail extends Construct {
     if (retention < 365) {
       throw new Error(`stack "${env}": audit.logRetentionDays: ${retention} days is below the 365 days a SIEM-grade audit store keeps; omit it or set 365 or more`);
     }
-    const trailName = `agent-iam-${env}`;
-    const logGroupName = `/agent-iam/${env}/cloudtrail`;
-    this.trailArn = `arn:${partition}:cloudtrail:${region}:${accountId}:trail/${trailName}`;
-    const root = `arn:${partition}:iam::${accountId}:root`;
+    const trailName = trailNameOf(env);
+    const logGroupName = trailLogGroupName(env);
+    this.trailArn = cloudTrailArn(partition, region, accountId, trailName);
+    const root = accountRootArn(partition, accountId);
     const readers = props.siemReaderArns ?? [];
 
     this.key = new KmsKey(this, 'key', {
@@ -101,7 +106,7 @@ export class AgentAuditTrail extends Construct {
           Action: ['kms:GenerateDataKey*'], Resource: ['*'],
           Condition: {
             StringEquals: { 'aws:SourceArn': [this.trailArn] },
-            StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': [`arn:${partition}:cloudtrail:*:${accountId}:trail/*`] },
+            StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': [cloudTrailArn(partition, '*', accountId, '*')] },
           },
         },
         {
@@ -115,8 +120,8 @@ export class AgentAuditTrail extends Construct {
           Condition: {
             ArnLike: {
               'kms:EncryptionContext:aws:logs:arn': [
-                `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupName}`,
-                `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/lambda/agent-iam-*-${env}`,
+                logGroupArn(partition, region, accountId, logGroupName),
+                logGroupArn(partition, region, accountId, lambdaLogGroupName(libraryResourceNamePattern(env))),
               ],
             },
           },
@@ -135,14 +140,14 @@ export class AgentAuditTrail extends Construct {
           Condition: { StringEquals: { 'kms:ViaService': [`s3.${region}.amazonaws.com`, `sqs.${region}.amazonaws.com`, `ssm.${region}.amazonaws.com`] } },
         }] : []),
       ])),
-      tags: { 'agent:environment': env },
+      tags: { [AGENT_TAGS.environment]: env },
     });
-    new KmsAlias(this, 'key-alias', { name: `alias/agent-iam-audit-${env}`, targetKeyId: this.key.keyId });
+    new KmsAlias(this, 'key-alias', { name: auditKeyAliasName(env), targetKeyId: this.key.keyId });
 
     this.bucket = new S3Bucket(this, 'bucket', {
-      bucketPrefix: `agent-audit-${env}-`,
+      bucketPrefix: auditBucketPrefix(env),
       forceDestroy: props.forceDestroy ?? false,
-      tags: { 'agent:environment': env, 'agent:purpose': 'agent audit trail' },
+      tags: { [AGENT_TAGS.environment]: env, [AGENT_TAGS.purpose]: 'agent audit trail' },
     });
     const versioning = new S3BucketVersioningA(this, 'bucket-versioning', {
       bucket: this.bucket.id, versioningConfiguration: { status: 'Enabled' },
@@ -195,11 +200,11 @@ export class AgentAuditTrail extends Construct {
 
     this.logGroup = new CloudwatchLogGroup(this, 'log-group', {
       name: logGroupName, retentionInDays: retention, kmsKeyId: this.key.arn,
-      tags: { 'agent:environment': env },
+      tags: { [AGENT_TAGS.environment]: env },
     });
     const logsRole = new IamRole(this, 'logs-role', {
-      name: `agent-iam-trail-logs-${env}`,
-      path: '/agent-iam/',
+      name: trailLogsRoleName(env),
+      path: LIBRARY_ROLE_PATH,
       description: `CloudTrail delivery into ${logGroupName}`,
       assumeRolePolicy: policyJson(policyDoc([{
         Effect: 'Allow', Principal: { Service: ['cloudtrail.amazonaws.com'] }, Action: ['sts:AssumeRole'],
@@ -215,16 +220,16 @@ export class AgentAuditTrail extends Construct {
     });
 
     this.siemDeadLetterQueue = new SqsQueue(this, 'siem-dlq', {
-      name: `agent-iam-siem-dlq-${env}`, kmsMasterKeyId: this.key.arn, messageRetentionSeconds: 1209600,
+      name: siemDeadLetterQueueName(env), kmsMasterKeyId: this.key.arn, messageRetentionSeconds: 1209600,
     });
     this.siemQueue = new SqsQueue(this, 'siem-queue', {
-      name: `agent-iam-siem-${env}`,
+      name: siemQueueName(env),
       kmsMasterKeyId: this.key.arn,
       kmsDataKeyReusePeriodSeconds: 300,
       messageRetentionSeconds: 1209600,
       visibilityTimeoutSeconds: 300,
       redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.siemDeadLetterQueue.arn, maxReceiveCount: 5 }),
-      tags: { 'agent:environment': env },
+      tags: { [AGENT_TAGS.environment]: env },
     });
     const queuePolicy = new SqsQueuePolicy(this, 'siem-queue-policy', {
       queueUrl: this.siemQueue.url,
@@ -241,7 +246,7 @@ export class AgentAuditTrail extends Construct {
         ...(props.realTimeDetection ? [{
           Sid: 'DetectionRulesDeliver', Effect: 'Allow' as const, Principal: { Service: ['events.amazonaws.com'] },
           Action: ['sqs:SendMessage'], Resource: [this.siemQueue.arn],
-          Condition: { ArnLike: { 'aws:SourceArn': [`arn:${partition}:events:${region}:${accountId}:rule/agent-iam-${env}-*`] } },
+          Condition: { ArnLike: { 'aws:SourceArn': [eventRuleArn(partition, region, accountId, libraryRuleNamePattern(env))] } },
         }] : []),
         ...(readers.length > 0 ? [{
           Sid: 'SiemConsumes', Effect: 'Allow' as const, Principal: { AWS: readers },
@@ -268,7 +273,7 @@ export class AgentAuditTrail extends Construct {
       cloudWatchLogsRoleArn: logsRole.arn,
       advancedEventSelector: Lazy.anyValue({ produce: () => this.eventSelectors() }),
       dependsOn: [bucketPolicy],
-      tags: { 'agent:environment': env },
+      tags: { [AGENT_TAGS.environment]: env },
     });
   }
 

@@ -16,7 +16,7 @@ import { IConstruct } from 'constructs';
 import { DetectionContext, DetectionPattern, DetectionRule, detectionPatterns, detectionRuleNamePrefix, deniedCallsMetricFilterPattern, ruleName, RULE_STATE_WITH_READ_ONLY_EVENTS } from '../lib/detections';
 import { policyDoc, policyJson } from '../lib/policy';
 import { markLibraryOwned } from './terraform-literals';
-import { DETECTION_RULE_TAG, DETECTION_SEVERITY_TAG } from '../lib/naming';
+import { deniedCallsAlarmName, deniedCallsMetricFilterName, DETECTION_RULE_TAG, DETECTION_SEVERITY_TAG, detectionTopicName, eventRuleArn } from '../lib/naming';
 
 /** @internal */
 export interface AgentDetectionProps {
@@ -62,7 +62,7 @@ export class AgentDetection extends Construct {
     this.props = props;
     const env = props.environment;
     this.topic = new SnsTopic(this, 'topic', {
-      name: `agent-iam-detections-${env}`,
+      name: detectionTopicName(env),
       displayName: `Agent IAM detections (${env})`,
       kmsMasterKeyId: props.keyArn,
     });
@@ -76,13 +76,13 @@ export class AgentDetection extends Construct {
     const metricName = 'AgentDeniedCalls';
     const namespace = `AgentIam/${env}`;
     new CloudwatchLogMetricFilter(this, 'denied-calls', {
-      name: `agent-iam-${env}-denied-calls`,
+      name: deniedCallsMetricFilterName(env),
       logGroupName: props.trailLogGroupName,
       pattern: deniedCallsMetricFilterPattern(props.context),
       metricTransformation: { name: metricName, namespace, value: '1', defaultValue: '0' },
     });
     new CloudwatchMetricAlarm(this, 'denied-calls-burst', {
-      alarmName: `agent-iam-${env}-denied-calls-burst`,
+      alarmName: deniedCallsAlarmName(env),
       alarmDescription: 'Bursts of denied calls by agent roles (all regions, through the multi-region trail)',
       namespace, metricName, statistic: 'Sum', period: 300, evaluationPeriods: 1,
       threshold: props.deniedCallsThreshold ?? 10, comparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -154,7 +154,7 @@ export class AgentDetection extends Construct {
       action: 'lambda:InvokeFunction',
       functionName: target.function.functionName,
       principal: 'events.amazonaws.com',
-      sourceArn: `arn:${partition}:events:${region}:${accountId}:rule/${detectionRuleNamePrefix(environment)}*`,
+      sourceArn: eventRuleArn(partition, region, accountId, `${detectionRuleNamePrefix(environment)}*`),
     });
     for (const c of this.created) this.wire(c, target);
   }

@@ -11,10 +11,11 @@ import { AccountQuotaValues, ACCOUNT_QUOTAS, AwsLimits, checkAccountQuotas, quot
 import { eventPatternSize } from '../lib/detections';
 import { AgentIamError, stackProblem } from '../lib/errors';
 import { ControlCatalog, MaturityStage } from '../lib/maturity';
-import { agentRolePath, partitionOf, providerDefaultTags, readOnlyVariantParameterName, registryParameterName, sessionPolicyParameterName, validateEnvironment, validateRegion } from '../lib/naming';
+import { agentRoleArn, lambdaFunctionArn, partitionOf, providerDefaultTags, readOnlyVariantParameterName, registryParameterName, sessionPolicyParameterName, validateEnvironment, validateRegion } from '../lib/naming';
 import { BoundaryScope, scopedBoundary } from '../lib/boundary';
 import { DelegationTokenOptions, validateDelegationToken } from '../lib/verified-delegation';
 import { PolicyDoc, policyJson } from '../lib/policy';
+import { AgentRegistryEntry } from '../lib/registry-entry';
 import { checkStage } from '../lib/stage-check';
 import { parseTerraformJson, readEnvironment, TerraformEnvironment } from '../lib/assess';
 import { AgentAuditTrail } from './agent-audit-trail';
@@ -235,7 +236,7 @@ export class AgentIamStack extends TerraformStack {
   private readonly auditOptions: AuditOptions;
   private readonly tokenAge?: TokenAgeLimit;
   private readonly detection?: AgentDetection;
-  private readonly registry: { [agent: string]: unknown } = {};
+  private readonly registry: { [agent: string]: AgentRegistryEntry } = {};
   private readonly revocation?: RevocationPath;
   private readonly broker?: CredentialBroker;
   private readonly breakGlass: string[] = [];
@@ -466,7 +467,7 @@ export class AgentIamStack extends TerraformStack {
       environment: this.environment,
       services: [...services],
       // Built from names, not the role's own ARN: the role references the boundary, so that would be a cycle.
-      agents: this.agentList.map((a) => ({ roleArn: `arn:${this.partition}:iam::${this.accountId}:role${agentRolePath(this.environment)}${a.roleName}`, statements: a._statements() })),
+      agents: this.agentList.map((a) => ({ roleArn: agentRoleArn(this.partition, this.accountId, this.environment, a.roleName), statements: a._statements() })),
       auditBucketArn: this.auditTrail.bucket.arn,
       auditKeyArn: this.auditTrail.key.arn,
       auditQueueArns: [this.auditTrail.siemQueue.arn, this.auditTrail.siemDeadLetterQueue.arn],
@@ -476,7 +477,7 @@ export class AgentIamStack extends TerraformStack {
   /** Stage 3+: the agent's registry entry, its session-policy templates and its per-agent detections. */
   private registerEnhanced(a: AgentIdentity): void {
     if (this.stage < MaturityStage.ENHANCED) return;
-    const entry = {
+    const entry: AgentRegistryEntry = {
       id: a.agentName,
       owner: a.owner,
       purpose: a.purpose,
@@ -530,7 +531,7 @@ export class AgentIamStack extends TerraformStack {
     }
     this.detection?.addAgent({
       name: a.agentName,
-      roleArn: `arn:${this.partition}:iam::${this.accountId}:role/agents/${this.environment}/${a.roleName}`,
+      roleArn: agentRoleArn(this.partition, this.accountId, this.environment, a.roleName),
       // Who may really assume the role: at stage 4 the broker and break-glass roles, before that the declared principals.
       declaredPrincipalArns: this.brokerPrincipals
         ? [...this.brokerPrincipals]
@@ -659,7 +660,7 @@ function lambdaStatementSize(stack: TerraformStack, p: LambdaPermission): number
     Effect: 'Allow',
     Principal: { Service: str(p.principalInput) },
     Action: str(p.actionInput),
-    Resource: `arn:aws:lambda:xx-xxxxxxxxx-1:000000000000:function:${'x'.repeat(64)}`,
+    Resource: lambdaFunctionArn('aws', 'xx-xxxxxxxxx-1', '000000000000', 'x'.repeat(64)),
     ...(condition ? { Condition: condition } : {}),
   };
   // References to the account id resolve to 12 digits; others count generously.

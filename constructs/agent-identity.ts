@@ -10,7 +10,7 @@ import { IamRole, IamRolePolicy, IamPolicy, IamRolePolicyAttachment } from './aw
 import { AwsLimits } from '../lib/limits';
 import { agentProblem, agentSubject } from '../lib/errors';
 import { ControlCatalog, MaturityStage } from '../lib/maturity';
-import { agentRoleName, agentRolePath, validateAgentName } from '../lib/naming';
+import { agentRoleName, agentRolePath, MANAGED_BY, validateAgentName } from '../lib/naming';
 import { AgentDelegation, trustPolicy, validateDelegation, validateTrustSize } from '../lib/delegation';
 import { revokerInlineReserve } from '../lib/revocation';
 import { Grant, grantStatements, validateGrants } from '../lib/grant';
@@ -225,7 +225,7 @@ export class AgentIdentity extends Construct {
       [AGENT_TAGS.purpose]: props.purpose ?? '',
       [AGENT_TAGS.environment]: ctx.environment,
       [AGENT_TAGS.stage]: `${ctx.stage}-${ControlCatalog.stageName(ctx.stage).toLowerCase()}`,
-      [AGENT_TAGS.managedBy]: 'cdktf-agent-iam',
+      [AGENT_TAGS.managedBy]: MANAGED_BY,
       [AGENT_TAGS.dataClassification]: props.dataClassification ?? DataClassification.INTERNAL,
       [AGENT_TAGS.sessionTtl]: String(this.sessionTtl),
       ...(props.expiresAt ? { [AGENT_TAGS.expiresAt]: props.expiresAt } : {}),
@@ -272,7 +272,7 @@ export class AgentIdentity extends Construct {
         path: agentRolePath(ctx.environment),
         description: `Grants of agent ${name} (part ${i + 1} of ${this.layout!.managed.length})`,
         policy: policyJson(policyDoc(statements)),
-        tags: { [AGENT_TAGS.id]: name, [AGENT_TAGS.managedBy]: 'cdktf-agent-iam' },
+        tags: { [AGENT_TAGS.id]: name, [AGENT_TAGS.managedBy]: MANAGED_BY },
       });
       new IamRolePolicyAttachment(this, `grants-${i}-attachment`, { role: roleRef, policyArn: policy.arn });
     });

@@ -15,7 +15,9 @@ import { DelegationTokenOptions } from '../lib/verified-delegation';
 import { HardenedFunction } from './hardened-function';
 import { agentTable } from './agent-table';
 import { markLibraryOwned } from './terraform-literals';
-import { registryParameterPrefix } from '../lib/naming';
+import {
+  agentRoleArnPattern, BROKER_ENVIRONMENT, brokerFunctionName, lambdaVariables, registryParameterPrefix, RISK_ENVIRONMENT, riskFunctionName, ssmParameterArn,
+} from '../lib/naming';
 
 /** @internal */
 export interface CredentialBrokerProps {
@@ -51,9 +53,9 @@ export class CredentialBroker extends Construct {
     const p = props.partition;
     // Event records (idempotency keys) expire after 7 days through DynamoDB TTL on `expiresAt`.
     this.riskTable = agentTable(this, 'risk-table', riskTableName(env), props.keyArn, props.deletionProtection ?? true, 'expiresAt');
-    const common = { ENVIRONMENT: env, RISK_TABLE: this.riskTable.name, REVOKER_FUNCTION: props.revokerName };
+    const common = { environment: env, riskTable: this.riskTable.name, revokerFunction: props.revokerName };
     this.risk = new HardenedFunction(this, 'risk', {
-      functionName: `agent-iam-risk-${env}`,
+      functionName: riskFunctionName(env),
       handlerDir: 'risk',
       description: `Scores the risk of ${env} agents from detections (decaying points by severity)`,
       keyArn: props.keyArn,
@@ -63,10 +65,10 @@ export class CredentialBroker extends Construct {
         { Sid: 'RiskScores', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: [this.riskTable.arn] },
         { Sid: 'TriggerRevocation', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [props.revokerArn] },
       ],
-      environment: common,
+      environment: lambdaVariables(RISK_ENVIRONMENT, common),
     });
     this.broker = new HardenedFunction(this, 'broker', {
-      functionName: `agent-iam-broker-${env}`,
+      functionName: brokerFunctionName(env),
       handlerDir: 'broker',
       description: `Issues per-task credentials for ${env} agents after a risk decision`,
       keyArn: props.keyArn,
@@ -76,17 +78,17 @@ export class CredentialBroker extends Construct {
       statements: [
         {
           Sid: 'AssumeAgentRolesPerTask', Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
-          Resource: [`arn:${p}:iam::${props.accountId}:role/agents/${env}/*`],
+          Resource: [agentRoleArnPattern(p, props.accountId, env)],
         },
         {
           Sid: 'ReadRegistryAndTemplates', Effect: 'Allow', Action: ['ssm:GetParameter'],
-          Resource: [`arn:${p}:ssm:${props.region}:${props.accountId}:parameter${registryParameterPrefix(env)}*`],
+          Resource: [ssmParameterArn(p, props.region, props.accountId, `${registryParameterPrefix(env)}*`)],
         },
         { Sid: 'ReadRiskAndApprovals', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: [this.riskTable.arn] },
         { Sid: 'TriggerRevocation', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [props.revokerArn] },
       ],
       // The people's identity provider, when the stack declares one: the broker verifies their tokens.
-      environment: { ...common, ...(props.delegationToken ? { DELEGATION_TOKEN: JSON.stringify(props.delegationToken) } : {}) },
+      environment: lambdaVariables(BROKER_ENVIRONMENT, { ...common, delegationToken: props.delegationToken ? JSON.stringify(props.delegationToken) : undefined }),
     });
     // Approvals loosen: only the responders (and the risk Lambda, for scores) write the risk table.
     this.riskTablePolicy = new DynamodbResourcePolicy(this, 'risk-table-policy', {

@@ -13,6 +13,7 @@ import { policyDoc, policyJson, Statement } from '../lib/policy';
 import { bundleLambda } from './lambda-bundle';
 import { DEFAULT_LAMBDA_RUNTIME, LAMBDA_RUNTIME_CONTEXT } from '../lib/lambda-runtime';
 import { markLibraryOwned } from './terraform-literals';
+import { functionDeadLetterQueueName, lambdaLogGroupName, LIBRARY_ROLE_PATH } from '../lib/naming';
 
 /** @internal */
 export interface HardenedFunctionProps {
@@ -60,14 +61,14 @@ export class HardenedFunction extends Construct {
     const asset = new TerraformAsset(this, 'code', { path: bundle.zipPath, type: AssetType.FILE });
 
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
-      name: `/aws/lambda/${name}`, retentionInDays: props.logRetentionDays ?? 365, kmsKeyId: keyArn,
+      name: lambdaLogGroupName(name), retentionInDays: props.logRetentionDays ?? 365, kmsKeyId: keyArn,
     });
     this.deadLetterQueue = new SqsQueue(this, 'dlq', {
-      name: `${name}-dlq`, kmsMasterKeyId: keyArn, messageRetentionSeconds: 1209600,
+      name: functionDeadLetterQueueName(name), kmsMasterKeyId: keyArn, messageRetentionSeconds: 1209600,
     });
     this.role = new IamRole(this, 'role', {
       name,
-      path: '/agent-iam/',
+      path: LIBRARY_ROLE_PATH,
       description: props.description.slice(0, 1000),
       assumeRolePolicy: policyJson(policyDoc([{
         Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'],

@@ -15,6 +15,7 @@ import { ledgerTableName, REVOKER_FORBIDDEN_ACTIONS, revokerFunctionName } from 
 import { HardenedFunction } from './hardened-function';
 import { agentTable } from './agent-table';
 import { markLibraryOwned } from './terraform-literals';
+import { agentRoleArnPattern, lambdaVariables, REVOKER_ENVIRONMENT } from '../lib/naming';
 
 /** @internal */
 export interface RevocationPathProps {
@@ -39,7 +40,7 @@ export class RevocationPath extends Construct {
     markLibraryOwned(this);
     const env = props.environment;
     this.ledger = agentTable(this, 'ledger', ledgerTableName(env), props.keyArn, props.deletionProtection ?? true);
-    const agentRoles = `arn:${props.partition}:iam::${props.accountId}:role/agents/${env}/*`;
+    const agentRoles = agentRoleArnPattern(props.partition, props.accountId, env);
     const statements: Statement[] = [
       {
         Sid: 'InlinePoliciesOfAgentRolesOnly', Effect: 'Allow',
@@ -61,7 +62,7 @@ export class RevocationPath extends Construct {
       reservedConcurrency: 10,
       timeoutSeconds: 60,
       statements,
-      environment: { ENVIRONMENT: env, LEDGER_TABLE: this.ledger.name, TOPIC_ARN: props.topicArn },
+      environment: lambdaVariables(REVOKER_ENVIRONMENT, { environment: env, ledgerTable: this.ledger.name, topicArn: props.topicArn }),
     });
     // Only the revoker and the responders write the ledger: a restore request there is a responder's.
     this.ledgerPolicy = new DynamodbResourcePolicy(this, 'ledger-policy', {

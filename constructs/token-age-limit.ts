@@ -12,6 +12,7 @@ import { policyJson } from '../lib/policy';
 import { TOKEN_AGE_TICK_SECONDS, tokenAgePolicy, tokenAgePolicyName, TokenAgeTarget } from '../lib/token-age';
 import { HardenedFunction } from './hardened-function';
 import { lazyLiteral, markLibraryOwned } from './terraform-literals';
+import { agentPolicyArn, agentRolePath, lambdaVariables, TOKEN_AGE_ENVIRONMENT, TOKEN_AGE_POLICY_NAME_PATTERN, tokenAgeFunctionName, tokenAgeScheduleRuleName } from '../lib/naming';
 
 /** @internal */
 export interface TokenAgeLimitProps {
@@ -42,9 +43,9 @@ export class TokenAgeLimit extends Construct {
     if (this.tickSeconds < 60 || this.tickSeconds % 60 !== 0) {
       throw new Error(`stack "${env}": tokenAge.tickSeconds: ${this.tickSeconds} s; EventBridge schedules run at whole minutes, so use 60, 120, ...`);
     }
-    const policyGlob = `arn:${props.partition}:iam::${props.accountId}:policy/agents/${env}/agent-token-age-*`;
+    const policyGlob = agentPolicyArn(props.partition, props.accountId, env, TOKEN_AGE_POLICY_NAME_PATTERN);
     this.handler = new HardenedFunction(this, 'handler', {
-      functionName: `agent-iam-token-age-${env}`,
+      functionName: tokenAgeFunctionName(env),
       handlerDir: 'token-age',
       description: `Keeps the token-age policies of the ${env} agents current: denies sessions older than their TTL`,
       keyArn: props.keyArn,
@@ -55,10 +56,10 @@ export class TokenAgeLimit extends Construct {
         Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:ListPolicyVersions', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
         Resource: [policyGlob],
       }],
-      environment: { POLICIES: lazyLiteral(() => JSON.stringify(this.targets())) },
+      environment: lambdaVariables(TOKEN_AGE_ENVIRONMENT, { policies: lazyLiteral(() => JSON.stringify(this.targets())) }),
     });
     const rule = new CloudwatchEventRule(this, 'schedule', {
-      name: `agent-iam-${env}-token-age-tick`,
+      name: tokenAgeScheduleRuleName(env),
       description: 'Rewrites the token-age policies of the agents',
       scheduleExpression: this.tickSeconds === 60 ? 'rate(1 minute)' : `rate(${this.tickSeconds / 60} minutes)`,
     });
@@ -84,8 +85,8 @@ export class TokenAgeLimit extends Construct {
       const env = this.props.environment;
       policy = new IamPolicy(this, `policy-${ttlSeconds}s`, {
         name: tokenAgePolicyName(env, ttlSeconds),
-        path: `/agents/${env}/`,
-        description: `Denies sessions older than ${ttlSeconds} s; rewritten every ${this.tickSeconds} s by agent-iam-token-age-${env}`,
+        path: agentRolePath(env),
+        description: `Denies sessions older than ${ttlSeconds} s; rewritten every ${this.tickSeconds} s by ${tokenAgeFunctionName(env)}`,
         // A placeholder cutoff (1970): the Lambda writes the real one right after deploy and every tick.
         policy: policyJson(tokenAgePolicy(new Date(ttlSeconds * 1000), ttlSeconds)),
         lifecycle: { ignoreChanges: ['policy'] },

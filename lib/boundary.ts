@@ -4,6 +4,7 @@
  * attacker who controls something that writes IAM policies).
  */
 import { AwsLimits } from './limits';
+import { agentRoleArnPattern, LIBRARY_NAME_PREFIX, REGISTRY_ROOT, ssmParameterArn, formatArn } from './naming';
 import { mergeStatements, policyDoc, PolicyDoc, policySize, Statement } from './policy';
 
 /** One agent's grants, as the boundary scopes its allow to them. */
@@ -94,18 +95,16 @@ export function controlPlaneResources(partition: string, accountId: string): str
   // service and region of the account (function:agent-iam-..., rule/agent-iam-..., table/...,
   // queues, topics, log-group:/aws/lambda/agent-iam-..., alarm:..., alias/...), and the registry.
   return [
-    `arn:${partition}:*:*:${accountId}:*agent-iam-*`,
-    `arn:${partition}:ssm:*:${accountId}:parameter/agent-iam/*`,
+    formatArn({ partition, service: '*', region: '*', account: accountId, resource: `*${LIBRARY_NAME_PREFIX}-*` }),
+    ssmParameterArn(partition, '*', accountId, `${REGISTRY_ROOT}*`),
   ];
 }
 
 /** Organisation and account changes. */
 export const ACCOUNT_ACTIONS = ['organizations:*', 'account:*'];
 
-/** The glob of agent role ARNs of an environment (the only roles an agent may assume). */
-export function agentRoleArnPattern(partition: string, accountId: string, environment: string): string {
-  return `arn:${partition}:iam::${accountId}:role/agents/${environment}/*`;
-}
+/** The glob of agent role ARNs of an environment (the only roles an agent may assume); built in lib/naming. */
+export { agentRoleArnPattern };
 
 /** Which form the boundary's allow took. */
 export type BoundaryScope = 'per-agent-resources' | 'resources' | 'services';

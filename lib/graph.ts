@@ -10,6 +10,7 @@
 import { ControlCatalog } from './maturity';
 import { grantsAssume, requiresSourceIdentity } from './delegation';
 import { MaturityStage } from './maturity';
+import { AGENT_TAGS } from './naming';
 import { stagesReached, TerraformAgent, TerraformEnvironment } from './assess';
 
 /** Options of the graph. */
@@ -77,7 +78,7 @@ function principalLabel(kind: string, id: string, env: TerraformEnvironment): st
 
 function agentLabel(a: TerraformAgent, stage: MaturityStage): string {
   const what = a.kind === 'iam-user' ? `IAM user ${a.facts.roleName.replace(/^user\//, '')}` : `role ${a.facts.roleName}`;
-  const owner = a.facts.tags['agent:owner'] ? `\nowner ${a.facts.tags['agent:owner']}` : '';
+  const owner = a.facts.tags[AGENT_TAGS.owner] ? `\nowner ${a.facts.tags[AGENT_TAGS.owner]}` : '';
   return `agent ${a.facts.agent}\n${what}${owner}\nstage ${stage} ${ControlCatalog.stageName(stage)}`;
 }
 

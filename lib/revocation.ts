@@ -86,15 +86,8 @@ export const REVOKER_FORBIDDEN_ACTIONS = [
   'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:TagRole', 'iam:UntagRole',
 ];
 
-/** The revoker's function name in an environment (what the kill switch invokes). */
-export function revokerFunctionName(environment: string): string {
-  return `agent-iam-revoker-${environment}`;
-}
-
-/** The revocation ledger's table name in an environment. */
-export function ledgerTableName(environment: string): string {
-  return `agent-iam-revocations-${environment}`;
-}
+// The revoker's function name and the ledger's table name are built in lib/naming.
+export { ledgerTableName, revokerFunctionName } from './naming';
 
 /**
  * Ledger (DynamoDB) layout: partition key `agent`, sort key `sk`: `STATE`, `EVENT#<id>` (the

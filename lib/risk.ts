@@ -33,7 +33,5 @@ export function riskBand(score: number, thresholds = RISK_THRESHOLDS): RiskBand 
 /** Risk table layout: partition key `agent`, sort key `sk` (`RISK`, `APPROVAL#<time>`). */
 export const RISK_KEYS = { partition: 'agent', sort: 'sk', risk: 'RISK', approvalPrefix: 'APPROVAL#' };
 
-/** The risk table's name in an environment. */
-export function riskTableName(environment: string): string {
-  return `agent-iam-risk-${environment}`;
-}
+// The risk table's name is built in lib/naming.
+export { riskTableName } from './naming';

@@ -13,23 +13,13 @@ import { REQUIRED_SESSION_TAGS } from './session-tags';
 import { DETECTION_RULES } from './detections';
 import { REVOKER_FORBIDDEN_ACTIONS, REVOKING_SEVERITIES } from './revocation';
 import { oidcTrustProblems } from './oidc-trust';
+import { AGENT_TAGS } from './naming';
 
 /** Detection rules a stage-3 environment must deploy (the optional ones excluded). */
 const REQUIRED_DETECTIONS = DETECTION_RULES.filter((r) => !r.optional).map((r) => r.id);
 
-/** Tag keys the library writes on every agent role. */
-export const AGENT_TAGS = {
-  id: 'agent:id',
-  owner: 'agent:owner',
-  purpose: 'agent:purpose',
-  environment: 'agent:environment',
-  stage: 'agent:maturity-stage',
-  managedBy: 'agent:managed-by',
-  dataClassification: 'agent:data-classification',
-  expiresAt: 'agent:expires-at',
-  noExpiryReason: 'agent:no-expiry-reason',
-  sessionTtl: 'agent:session-ttl',
-};
+/** Tag keys the library writes on every agent role (defined in lib/naming). */
+export { AGENT_TAGS };
 
 
 const roleNameCountsOf = new WeakMap<readonly AgentFacts[], Map<string, number>>();

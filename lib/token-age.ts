@@ -31,10 +31,8 @@ export function tokenAgePolicy(now: Date, ttlSeconds: number): PolicyDoc {
   }]);
 }
 
-/** Name of the managed policy that enforces one TTL in one environment. */
-export function tokenAgePolicyName(environment: string, ttlSeconds: number): string {
-  return `agent-token-age-${ttlSeconds}s-${environment}`;
-}
+// The token-age policy's name is built in lib/naming.
+export { tokenAgePolicyName } from './naming';
 
 /** What the token-age Lambda is told to keep up to date (its POLICIES environment variable, as JSON). */
 export interface TokenAgeTarget {

@@ -37,7 +37,8 @@ import { AwsLimits } from '../../lib/limits';
 import { policyDoc, PolicyDoc } from '../../lib/policy';
 import { RevocationRequest } from '../../lib/revocation';
 import { decayedScore, RISK_KEYS, riskBand, RiskBand } from '../../lib/risk';
-import { readOnlyVariantParameterName, registryParameterName, sessionPolicyParameterName } from '../../lib/naming';
+import { BROKER_ENVIRONMENT, BROKER_OPTIONAL_SETTINGS, readLambdaEnvironment, readOnlyVariantParameterName, registryParameterName, sessionPolicyParameterName } from '../../lib/naming';
+import { BrokerRegistryEntry, parseBrokerRegistryEntry } from '../../lib/registry-entry';
 
 export { approvalItem } from '../../lib/broker';
 
@@ -99,17 +100,8 @@ export interface BrokerResponse {
 /** Everything the broker can answer; `decide()`'s decisions plus the checks before and the failures after it. */
 export type BrokerOutcome = BrokerDecisionKind | 'bad-request' | 'refuse-caller' | 'refuse-delegation' | 'error';
 
-/** The registry entry fields the broker relies on (`/agent-iam/<env>/agents/<name>`). */
-export interface RegistryEntry {
-  readonly id: string;
-  readonly roleArn: string;
-  readonly sessionTtlSeconds: number;
-  /** IAM ARNs of the roles (or users) allowed to ask the broker for this agent's credentials. */
-  readonly callers: string[];
-  /** StringLike patterns of whom callers may name in onBehalfOf (used without a delegation token). */
-  readonly onBehalfOfPatterns?: string[];
-  readonly sessionPolicies?: string[];
-}
+/** The registry entry fields the broker relies on (`/agent-iam/<env>/agents/<name>`; shape in lib/registry-entry). */
+export type RegistryEntry = BrokerRegistryEntry;
 
 /** The agent's risk as the broker reads it. */
 export interface CurrentRisk {
@@ -135,13 +127,12 @@ function clientsFromEnv(): BrokerClients {
   return defaultClients;
 }
 
-/** Reads and checks ENVIRONMENT, RISK_TABLE and REVOKER_FUNCTION. */
+/** Reads and checks the broker's environment (`BROKER_ENVIRONMENT`: ENVIRONMENT, RISK_TABLE, REVOKER_FUNCTION, optional DELEGATION_TOKEN). */
 export function brokerConfigFromEnv(env: NodeJS.ProcessEnv): BrokerConfig {
-  const missing = ['ENVIRONMENT', 'RISK_TABLE', 'REVOKER_FUNCTION'].filter((k) => !env[k]);
-  if (missing.length > 0) throw new Error(`broker: ${missing.join(', ')} not set`);
+  const { environment, riskTable, revokerFunction, delegationToken: rawToken } = readLambdaEnvironment('broker', BROKER_ENVIRONMENT, env, BROKER_OPTIONAL_SETTINGS);
   // DELEGATION_TOKEN: JSON {"issuer", "audiences", "jwksUri"} (adaptive.delegationToken), or absent.
-  const delegationToken = env.DELEGATION_TOKEN ? JSON.parse(env.DELEGATION_TOKEN) as DelegationTokenOptions : undefined;
-  return { environment: env.ENVIRONMENT!, riskTable: env.RISK_TABLE!, revokerFunction: env.REVOKER_FUNCTION!, ...(delegationToken ? { delegationToken } : {}) };
+  const delegationToken = rawToken ? JSON.parse(rawToken) as DelegationTokenOptions : undefined;
+  return { environment, riskTable, revokerFunction, ...(delegationToken ? { delegationToken } : {}) };
 }
 
 /** One key set per JWKS URL per container: jose caches the keys and refetches on an unknown kid. */
@@ -412,15 +403,7 @@ async function registryEntry(clients: BrokerClients, config: BrokerConfig, agent
   const name = registryName(config, agent);
   const raw = await getParameter(clients, name);
   if (raw === undefined) return undefined;
-  const e = JSON.parse(raw);
-  if (typeof e?.roleArn !== 'string' || typeof e?.sessionTtlSeconds !== 'number'
-    || !Array.isArray(e?.callers) || !e.callers.every((c: unknown) => typeof c === 'string')) {
-    throw new Error(`registry entry ${name} lacks roleArn, sessionTtlSeconds or callers (an array of IAM ARNs)`);
-  }
-  if (e.onBehalfOfPatterns !== undefined && (!Array.isArray(e.onBehalfOfPatterns) || !e.onBehalfOfPatterns.every((p: unknown) => typeof p === 'string'))) {
-    throw new Error(`registry entry ${name}: onBehalfOfPatterns must be an array of patterns`);
-  }
-  return e as RegistryEntry;
+  return parseBrokerRegistryEntry(name, raw);
 }
 
 async function policyParameter(clients: BrokerClients, name: string): Promise<PolicyDoc | undefined> {

@@ -37,7 +37,7 @@ import { DeleteRolePolicyCommand, GetRoleCommand, IAMClient, PutRolePolicyComman
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { agentRoleName, agentRolePath, validateAgentName, validateEnvironment } from '../../lib/naming';
+import { agentRoleName, agentRolePath, readLambdaEnvironment, REVOKER_ENVIRONMENT, validateAgentName, validateEnvironment } from '../../lib/naming';
 import {
   LEDGER_KEYS,
   QUARANTINE_POLICY_NAME,
@@ -114,16 +114,13 @@ export function createRevokerClients(options: RevokerClientOptions = {}): Revoke
   };
 }
 
-/** Reads and checks ENVIRONMENT, LEDGER_TABLE and TOPIC_ARN. */
+/** Reads and checks the revoker's environment (`REVOKER_ENVIRONMENT`: ENVIRONMENT, LEDGER_TABLE, TOPIC_ARN). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RevokerConfig {
-  const missing = ['ENVIRONMENT', 'LEDGER_TABLE', 'TOPIC_ARN'].filter((k) => !env[k]);
-  if (missing.length > 0) {
-    throw new Error(`revoker: ${missing.join(', ')} not set: expected ENVIRONMENT (e.g. "dev"), LEDGER_TABLE (DynamoDB table name) and TOPIC_ARN (SNS topic ARN)`);
-  }
-  const problems = validateEnvironment(env.ENVIRONMENT!);
-  if (problems.length > 0) throw new Error(`revoker: ENVIRONMENT ${problems[0]}`);
-  if (!env.TOPIC_ARN!.startsWith('arn:')) throw new Error(`revoker: TOPIC_ARN must be an SNS topic ARN, got "${env.TOPIC_ARN}"`);
-  return { environment: env.ENVIRONMENT!, ledgerTable: env.LEDGER_TABLE!, topicArn: env.TOPIC_ARN! };
+  const config = readLambdaEnvironment('revoker', REVOKER_ENVIRONMENT, env);
+  const problems = validateEnvironment(config.environment);
+  if (problems.length > 0) throw new Error(`revoker: ${REVOKER_ENVIRONMENT.environment} ${problems[0]}`);
+  if (!config.topicArn.startsWith('arn:')) throw new Error(`revoker: ${REVOKER_ENVIRONMENT.topicArn} must be an SNS topic ARN, got "${config.topicArn}"`);
+  return config;
 }
 
 let defaultClients: RevokerClients | undefined;

@@ -31,6 +31,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { RevocationRequest } from '../../lib/revocation';
+import { readLambdaEnvironment, RISK_ENVIRONMENT } from '../../lib/naming';
 import { decayedScore, RISK_HALF_LIFE_SECONDS, RISK_KEYS, RISK_THRESHOLDS, riskBand, RiskBand, SEVERITY_POINTS } from '../../lib/risk';
 
 /** Sort-key prefix of a counted detection: `EVENT#<event id>#<rule id>`. */
@@ -114,11 +115,9 @@ function clientsFromEnv(): RiskClients {
   return defaultClients;
 }
 
-/** Reads and checks ENVIRONMENT, RISK_TABLE and REVOKER_FUNCTION. */
+/** Reads and checks the risk function's environment (`RISK_ENVIRONMENT`: ENVIRONMENT, RISK_TABLE, REVOKER_FUNCTION). */
 export function riskConfigFromEnv(env: NodeJS.ProcessEnv): RiskConfig {
-  const missing = ['ENVIRONMENT', 'RISK_TABLE', 'REVOKER_FUNCTION'].filter((k) => !env[k]);
-  if (missing.length > 0) throw new Error(`risk: ${missing.join(', ')} not set`);
-  return { environment: env.ENVIRONMENT!, riskTable: env.RISK_TABLE!, revokerFunction: env.REVOKER_FUNCTION! };
+  return readLambdaEnvironment('risk', RISK_ENVIRONMENT, env);
 }
 
 /** The Lambda entry point. */

@@ -19,6 +19,9 @@ import {
   PolicyVersion,
 } from '@aws-sdk/client-iam';
 import { POLICY_VERSION_LIMIT, TokenAgeTarget, tokenAgeCutoff, tokenAgePolicy } from '../../lib/token-age';
+import { TOKEN_AGE_ENVIRONMENT } from '../../lib/naming';
+
+const POLICIES = TOKEN_AGE_ENVIRONMENT.policies;
 
 /** SDK retries per call (throttling and transient errors); EventBridge's next tick is a minute away. */
 const MAX_ATTEMPTS = 5;
@@ -51,28 +54,28 @@ function iamClient(): IAMClient {
 
 /** The Lambda entry point: one tick over the policies of the POLICIES environment variable, at the current time. */
 export async function handler(_event?: unknown): Promise<TickResult[]> {
-  const targets = targetsFromEnv(process.env.POLICIES);
+  const targets = targetsFromEnv(process.env[POLICIES]);
   return runTick(iamClient(), targets, new Date());
 }
 
 /** Parses and checks the POLICIES environment variable. */
 export function targetsFromEnv(raw: string | undefined): TokenAgeTarget[] {
   if (!raw) {
-    throw new Error('POLICIES is not set: expected a JSON array of {"policyArn", "ttlSeconds"}');
+    throw new Error(`token-age: ${POLICIES} is not set: expected a JSON array of {"policyArn", "ttlSeconds"}`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch (e) {
-    throw new Error(`POLICIES is not JSON (${(e as Error).message}): expected a JSON array of {"policyArn", "ttlSeconds"}`);
+    throw new Error(`token-age: ${POLICIES} is not JSON (${(e as Error).message}): expected a JSON array of {"policyArn", "ttlSeconds"}`);
   }
   if (!Array.isArray(parsed)) {
-    throw new Error('POLICIES must be a JSON array of {"policyArn", "ttlSeconds"}');
+    throw new Error(`token-age: ${POLICIES} must be a JSON array of {"policyArn", "ttlSeconds"}`);
   }
   return parsed.map((t, i) => {
     if (typeof t?.policyArn !== 'string' || !t.policyArn.startsWith('arn:')
       || typeof t?.ttlSeconds !== 'number' || !Number.isInteger(t.ttlSeconds) || t.ttlSeconds <= 0) {
-      throw new Error(`POLICIES[${i}] must be {"policyArn": "arn:...", "ttlSeconds": <positive integer>}, got ${JSON.stringify(t)}`);
+      throw new Error(`token-age: ${POLICIES}[${i}] must be {"policyArn": "arn:...", "ttlSeconds": <positive integer>}, got ${JSON.stringify(t)}`);
     }
     return { policyArn: t.policyArn, ttlSeconds: t.ttlSeconds };
   });

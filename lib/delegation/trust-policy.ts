@@ -8,6 +8,7 @@ import { accountRootOf, acknowledgementOf } from './account-root';
 import { AgentDelegation } from './agent-delegation';
 import { issuerOf } from './oidc-subjects';
 import { serviceGuard } from './service-principals';
+import { formatArn } from '../naming';
 
 /** Context a trust policy is built in. */
 export interface TrustContext {
@@ -71,7 +72,7 @@ export function trustPolicy(d: AgentDelegation, ctx: TrustContext): PolicyDoc {
     if (guard?.sourceAccount || s.sourceArn) {
       st.Condition = {};
       if (guard?.sourceAccount) st.Condition.StringEquals = { 'aws:SourceAccount': [ctx.accountId] };
-      const arn = s.sourceArn ?? (guard?.sourceArnService ? `arn:${ctx.partition}:${guard.sourceArnService}:${ctx.region}:${ctx.accountId}:${guard.sourceArnResource ?? '*'}` : undefined);
+      const arn = s.sourceArn ?? (guard?.sourceArnService ? formatArn({ partition: ctx.partition, service: guard.sourceArnService, region: ctx.region, account: ctx.accountId, resource: guard.sourceArnResource ?? '*' }) : undefined);
       if (arn) st.Condition.ArnLike = { 'aws:SourceArn': [arn] };
     }
     statements.push(st);

@@ -7,7 +7,7 @@
  *
  * Pure: values may be Terraform references; patterns are built by concatenation only.
  */
-import { agentRolePath } from '../naming';
+import { agentRoleArnPrefix as agentRoleArnPrefixOf, libraryFunctionRoleArn } from '../naming';
 import { DetectionContext } from './context';
 import { AWS_SOURCE_PREFIX, CLOUDTRAIL_DETAIL_TYPE } from './cloudtrail-events';
 
@@ -39,7 +39,7 @@ export function assumeRoleCalls(detail: EventPattern): EventPattern {
 
 /** The ARN prefix of every agent role of the environment: `arn:<partition>:iam::<account>:role/agents/<env>/`. */
 export function agentRoleArnPrefix(ctx: DetectionContext): string {
-  return `arn:${ctx.partition}:iam::${ctx.accountId}:role${agentRolePath(ctx.environment)}`;
+  return agentRoleArnPrefixOf(ctx.partition, ctx.accountId, ctx.environment);
 }
 
 /** A `userIdentity` filter: the caller is a role session whose issuer (the role) matches `arn`. */
@@ -52,10 +52,8 @@ export function byAnyAgent(ctx: DetectionContext): EventPattern {
   return sessionIssuedBy([{ prefix: agentRoleArnPrefix(ctx) }]);
 }
 
-/** The library's role of a function: `arn:<p>:iam::<acct>:role/agent-iam/<function name>` (HardenedFunction). */
-export function libraryFunctionRoleArn(partition: string, accountId: string, functionName: string): string {
-  return `arn:${partition}:iam::${accountId}:role/agent-iam/${functionName}`;
-}
+/** The library's role of a function: `arn:<p>:iam::<acct>:role/agent-iam/<function name>` (HardenedFunction; lib/naming). */
+export { libraryFunctionRoleArn };
 
 /** Event names of the boundary's denied actions of one service (`cloudtrail:StopLogging` -> `StopLogging`). */
 export function eventNamesOf(service: string, actions: string[]): string[] {

@@ -5,7 +5,7 @@
  * catalog's self-check.
  */
 import { AUDIT_STORE_ACTIONS, AUDIT_TAMPER_ACTIONS } from '../boundary';
-import { agentRolePath } from '../naming';
+import { agentRolePath, libraryResourceNamePattern, libraryRuleNamePattern, TOKEN_AGE_POLICY_NAME_PATTERN, tokenAgeFunctionName } from '../naming';
 import { DETECTION_RULES } from './catalog';
 import {
   AUDIT_KEY_EVENT_NAMES, CONTROL_PLANE_WRITE_PREFIXES, denialErrorCodeFilter, GLOBAL_EVENT_SOURCES, GUARDDUTY_DETAIL_TYPE,
@@ -82,8 +82,8 @@ export const STACK_PATTERNS: Record<string, StackPattern> = {
   'DET-3.13': (ctx) => {
     const env = ctx.environment;
     // Function, table and topic names are `agent-iam-<kind>-<env>`; rule names `agent-iam-<env>-<name>`.
-    const named = [{ wildcard: `*agent-iam-*-${env}` }];
-    const ruleNamed = [{ wildcard: `*agent-iam-${env}-*` }];
+    const named = [{ wildcard: `*${libraryResourceNamePattern(env)}` }];
+    const ruleNamed = [{ wildcard: `*${libraryRuleNamePattern(env)}` }];
     const writes = CONTROL_PLANE_WRITE_PREFIXES.map((p) => ({ prefix: p }));
     return cloudTrail({
       eventName: writes,
@@ -94,15 +94,15 @@ export const STACK_PATTERNS: Record<string, StackPattern> = {
         { eventSource: ['dynamodb.amazonaws.com'], requestParameters: { tableName: named } },
         { eventSource: ['dynamodb.amazonaws.com'], requestParameters: { resourceArn: named } },
         { eventSource: ['sns.amazonaws.com'], requestParameters: { topicArn: named } },
-        { eventSource: ['sns.amazonaws.com'], requestParameters: { subscriptionArn: [{ wildcard: `*agent-iam-*-${env}:*` }] } },
+        { eventSource: ['sns.amazonaws.com'], requestParameters: { subscriptionArn: [{ wildcard: `*${libraryResourceNamePattern(env)}:*` }] } },
       ],
     }, ['aws.lambda', 'aws.events', 'aws.dynamodb', 'aws.sns']);
   },
   'DET-3.14': (ctx) => serviceCalls('iam', {
     eventName: TOKEN_AGE_POLICY_EVENT_NAMES,
-    requestParameters: { policyArn: [{ wildcard: `*:policy${agentRolePath(ctx.environment)}agent-token-age-*` }] },
+    requestParameters: { policyArn: [{ wildcard: `*:policy${agentRolePath(ctx.environment)}${TOKEN_AGE_POLICY_NAME_PATTERN}` }] },
     $or: [
-      { userIdentity: sessionIssuedBy([{ 'anything-but': [libraryFunctionRoleArn(ctx.partition, ctx.accountId, `agent-iam-token-age-${ctx.environment}`)] }]) },
+      { userIdentity: sessionIssuedBy([{ 'anything-but': [libraryFunctionRoleArn(ctx.partition, ctx.accountId, tokenAgeFunctionName(ctx.environment))] }]) },
       { userIdentity: { type: [{ 'anything-but': ['AssumedRole'] }] } },
     ],
   }),

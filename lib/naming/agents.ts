@@ -1,9 +1,10 @@
 /**
- * Names, paths and partitions, derived in one place.
+ * Agent names, their IAM roles and paths, environments, regions and partitions: derived and
+ * checked in one place.
  */
-import { AwsLimits } from './limits';
-import { agentProblem, stackProblem } from './errors';
-import { isKnownRegion } from './regions';
+import { AwsLimits } from '../limits';
+import { agentProblem, stackProblem } from '../errors';
+import { isKnownRegion } from '../regions';
 
 const AGENT_NAME = /^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$/;
 const ENVIRONMENT_NAME = /^(?=.{1,16}$)[a-z](?:-?[a-z0-9])*$/;
@@ -17,48 +18,9 @@ export function agentRoleName(agent: string, environment: string): string {
 /** The IAM path prefix of every agent role, whatever its environment. */
 export const AGENT_ROLE_PATH_PREFIX = '/agents/';
 
-/** The IAM path shared by all agent roles of an environment: `/agents/<env>/`. */
+/** The IAM path shared by all agent roles (and the agents' managed policies) of an environment: `/agents/<env>/`. */
 export function agentRolePath(environment: string): string {
   return `${AGENT_ROLE_PATH_PREFIX}${environment}/`;
-}
-
-/** The SSM path under which an environment's registry lives: `/agent-iam/<env>/agents/`. */
-export function registryParameterPrefix(environment: string): string {
-  return `/agent-iam/${environment}/agents/`;
-}
-
-/** The SSM parameter holding an agent's registry entry: `/agent-iam/<env>/agents/<name>`. */
-export function registryParameterName(environment: string, agent: string): string {
-  return `${registryParameterPrefix(environment)}${agent}`;
-}
-
-/** The agent a registry parameter name belongs to (`/agent-iam/dev/agents/triage` -> `triage`), or undefined. */
-export function agentOfRegistryParameter(name: string): string | undefined {
-  return /^\/agent-iam\/[^/]+\/agents\/([^/]+)$/.exec(name)?.[1];
-}
-
-/** The SSM parameter of a session-policy template: `<registry entry>/session-policies/<template>`. */
-export function sessionPolicyParameterName(environment: string, agent: string, template: string): string {
-  return `${registryParameterName(environment, agent)}/session-policies/${template}`;
-}
-
-/** The SSM parameter of a template's read-only variant, published at synth for the broker: `<template parameter>/read-only`. */
-export function readOnlyVariantParameterName(templateParameter: string): string {
-  return `${templateParameter}/read-only`;
-}
-
-/** Tag key on every EventBridge rule of the detection catalog; its value is the rule id (`DET-3.01`). */
-export const DETECTION_RULE_TAG = 'agent-iam:detection';
-
-/** Tag key on every detection rule giving its severity. */
-export const DETECTION_SEVERITY_TAG = 'agent-iam:severity';
-
-/**
- * The provider `default_tags` every AgentIamStack sets. AWS applies them to every taggable
- * resource, so they count against a role's 50 tags (keys the role also sets count once).
- */
-export function providerDefaultTags(environment: string): Record<string, string> {
-  return { 'agent-iam:environment': environment, 'agent-iam:managed-by': 'cdktf-agent-iam' };
 }
 
 /** The AWS partition a region belongs to. */
@@ -105,3 +67,13 @@ export function validateRegion(stack: string, region: string): string[] {
   }
   return [];
 }
+
+const TOKEN_AGE_POLICY_NAME_PREFIX = 'agent-token-age-';
+
+/** Name of the managed policy (under `agentRolePath`) that enforces one TTL in one environment: `agent-token-age-<ttl>s-<env>`. */
+export function tokenAgePolicyName(environment: string, ttlSeconds: number): string {
+  return `${TOKEN_AGE_POLICY_NAME_PREFIX}${ttlSeconds}s-${environment}`;
+}
+
+/** The glob of every token-age policy name: `agent-token-age-*`. */
+export const TOKEN_AGE_POLICY_NAME_PATTERN = `${TOKEN_AGE_POLICY_NAME_PREFIX}*`;

@@ -175,6 +175,21 @@ test('a project that depends on the library is judged by its installed CLI; a "b
   expect(gate.trustedCli(app)).toBeUndefined();
 });
 
+test('a project on the CDK Terrain flavour (scripts/cdktn/flavour.js) is judged by that flavour\'s installed CLI', () => {
+  const flavour = JSON.parse(spawnSync(process.execPath, [path.join(root, 'scripts', 'cdktn', 'flavour.js'), path.join(root, 'package.json')], { encoding: 'utf8' }).stdout) as { name: string };
+  expect(flavour.name).toBe('cdktf-agent-iam-cdktn');
+  const app = path.join(tmp, 'terrain-app');
+  const pkg = path.join(app, 'node_modules', flavour.name);
+  fs.mkdirSync(path.join(pkg, 'bin'), { recursive: true });
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'terrain-app' }));
+  fs.writeFileSync(path.join(pkg, 'bin', 'agent-iam-launcher.js'), '');
+  fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: flavour.name, version: '0.3.1', bin: { 'agent-iam': 'bin/agent-iam-launcher.js' } }));
+  expect(gate.trustedCli(app)).toEqual({ file: path.join(pkg, 'bin', 'agent-iam-launcher.js'), version: '0.3.1', origin: "the base's cdktf-agent-iam-cdktn dependency" });
+  // Any other package name is not a judge, however it names its bin.
+  fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'cdktf-agent-iam-fork', version: '0.3.1', bin: { 'agent-iam': 'bin/agent-iam-launcher.js' } }));
+  expect(gate.trustedCli(app)).toBeUndefined();
+});
+
 test('a base that did not synthesize leaves no trusted baseline: fails closed unless the label allows it', () => {
   const missing = path.join(tmp, 'base-did-not-synth.out');
   const closed = runGate(['--trusted', base, '--base', missing, '--head', headOut]);

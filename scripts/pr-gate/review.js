@@ -15,6 +15,8 @@
  * Where the CLI is found in the trusted checkout, in order:
  *   1. node_modules/cdktf-agent-iam (a project that depends on this library), its package.json "bin";
  *   2. the checkout itself when it IS cdktf-agent-iam (this repository), its package.json "bin".
+ * Either flavour judges: cdktf-agent-iam (CDK for Terraform) or cdktf-agent-iam-cdktn (CDK Terrain,
+ * the same sources and CLI: scripts/cdktn/flavour.js), whichever the base depends on or is.
  * None found is "first adoption": nothing trusted can judge the PR, the comment says so and the
  * gate fails closed unless --allow-first-adoption is given (the workflow passes it only when a
  * maintainer has put the first-adoption label on the PR).
@@ -33,8 +35,8 @@ const { parseArgs } = require('util');
 
 /** The hidden marker the comment job finds the previous comment by. */
 const MARKER = '<!-- agent-iam-review -->';
-/** The npm package whose CLI judges. */
-const PACKAGE = 'cdktf-agent-iam';
+/** The npm packages whose CLI judges: this library's two flavours (cdktf, and CDK Terrain's scripts/cdktn/flavour.js). */
+const PACKAGES = ['cdktf-agent-iam', 'cdktf-agent-iam-cdktn'];
 /** The CLI's command name in that package's "bin". */
 const COMMAND = 'agent-iam';
 /** The label a maintainer puts on the PR to let it pass without a trusted judge. */
@@ -52,23 +54,23 @@ function readJson(file) {
   }
 }
 
-/** The launcher a package.json of cdktf-agent-iam names for `agent-iam` (if the file is there), and the package version. */
+/** The launcher a package.json of cdktf-agent-iam (either flavour) names for `agent-iam` (if the file is there), the package and its version. */
 function binOf(packageDir) {
   const manifest = readJson(path.join(packageDir, 'package.json'));
-  if (!manifest || manifest.name !== PACKAGE) return undefined;
+  if (!manifest || !PACKAGES.includes(manifest.name)) return undefined;
   const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin && manifest.bin[COMMAND];
   if (typeof bin !== 'string') return undefined;
   const file = path.resolve(packageDir, bin);
   // The bin must stay inside its package (a "bin" of ../../x is not the package's CLI).
   if (!file.startsWith(path.resolve(packageDir) + path.sep) || !fs.existsSync(file)) return undefined;
-  return { file, version: String(manifest.version || 'unknown') };
+  return { file, name: manifest.name, version: String(manifest.version || 'unknown') };
 }
 
-/** The version in the nearest package.json of cdktf-agent-iam above a file. */
+/** The version in the nearest package.json of cdktf-agent-iam (either flavour) above a file. */
 function versionAbove(file) {
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
     const manifest = readJson(path.join(dir, 'package.json'));
-    if (manifest && manifest.name === PACKAGE) return String(manifest.version || 'unknown');
+    if (manifest && PACKAGES.includes(manifest.name)) return String(manifest.version || 'unknown');
     if (path.dirname(dir) === dir) return 'unknown version';
   }
 }
@@ -83,10 +85,12 @@ function trustedCli(trusted, explicit) {
     if (!fs.existsSync(file)) throw new UsageError(`--cli ${explicit}: no such file`);
     return { file, version: versionAbove(file), origin: `the pinned CLI ${explicit}` };
   }
-  const dependency = binOf(path.join(trusted, 'node_modules', PACKAGE));
-  if (dependency) return { ...dependency, origin: `the base's ${PACKAGE} dependency` };
+  for (const name of PACKAGES) {
+    const dependency = binOf(path.join(trusted, 'node_modules', name));
+    if (dependency) return { file: dependency.file, version: dependency.version, origin: `the base's ${dependency.name} dependency` };
+  }
   const self = binOf(trusted);
-  if (self) return { ...self, origin: `the base checkout of ${PACKAGE}` };
+  if (self) return { file: self.file, version: self.version, origin: `the base checkout of ${self.name}` };
   return undefined;
 }
 
@@ -132,7 +136,7 @@ function review(opts) {
   if (!cli) {
     unjudged.push('first adoption');
     sections.push('### agent-iam: first adoption', '',
-      `The base of this pull request has no agent-iam CLI (\`${PACKAGE}\` is neither its dependency nor the checkout itself), `
+      `The base of this pull request has no agent-iam CLI (${PACKAGES.map((name) => `\`${name}\``).join(' or ')} is neither its dependency nor the checkout itself), `
       + 'so **no trusted code judged this pull request**. The CLI the pull request brings is not run: a pull request '
       + 'cannot judge itself.', '',
       opts.allowFirstAdoption

@@ -7,7 +7,7 @@
  * (`@cdktn/provider-aws`): `npm run test:cdktn` (scripts/cdktn/test.sh) switches this module, the
  * cdktf module (lib/private/cdk.ts) and package.json, and runs the jest suite on the result.
  */
-export const AWS_PROVIDER_PACKAGE = '@cdktf/provider-aws';
+export const AWS_PROVIDER_PACKAGE: string = '@cdktf/provider-aws'; // typed `string`: the flavours differ in its value
 
 /**
  * One provider module by its folder under lib/ (for example `s3-bucket-versioning`), for code that

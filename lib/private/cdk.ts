@@ -31,4 +31,4 @@ export {
 export type { IAspect, IResolvable, IResolveContext } from 'cdktf';
 
 /** The npm package the flavour synthesizes with. */
-export const CDK_PACKAGE = 'cdktf';
+export const CDK_PACKAGE: string = 'cdktf'; // typed `string`: the flavours differ in its value

@@ -4,7 +4,8 @@
 # and tested with the whole jest suite, on Node 22 (cdktn's floor; from the npm registry when the
 # machine's node is older, scripts/node/node.sh). The flavour lives in a scratch folder outside the
 # repository, ${AGENT_IAM_CACHE:-~/.cache/cdktf-agent-iam}/cdktn-flavour, whose node_modules is kept
-# per machine and reinstalled when the flavour's package.json changes.
+# per machine and reinstalled when the flavour's package.json changes. The folder is made a git
+# repository of one commit of those sources, so tests that ask git about the sources work as in a clone.
 # Run: npm run test:cdktn [-- <jest args>]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -23,7 +24,7 @@ find "$scratch" -mindepth 1 -maxdepth 1 ! -name node_modules ! -name package-loc
 printf '%s\n' "$want" > "$scratch/package.json"
 
 # The two flavour modules.
-sed -i "s#from 'cdktf'#from 'cdktn'#; s#CDK_PACKAGE = 'cdktf'#CDK_PACKAGE = 'cdktn'#" "$scratch/lib/private/cdk.ts"
+sed -i "s#from 'cdktf'#from 'cdktn'#; s#\(CDK_PACKAGE[^=]*= \)'cdktf'#\1'cdktn'#" "$scratch/lib/private/cdk.ts"
 sed -i "s#@cdktf/provider-aws#@cdktn/provider-aws#g" "$scratch/constructs/aws.ts"
 sed -i "s#'cdktf/lib/testing#'cdktn/lib/testing#" "$scratch/test/matchers.d.ts"   # types of the jest matchers
 # The PR workflow example reads the provider version the bindings target from the bindings' package.
@@ -42,6 +43,17 @@ if [ ! -f .installed ] || [ "$(cat .installed)" != "$stamp" ] || [ ! -d node_mod
   echo "$stamp" > .installed
   echo "test:cdktn: installed the flavour's dependencies in $(( $(date +%s) - t )) s" >&2
 fi
+# A git repository of one commit, like a clone of the flavour: tests that list the sources with
+# `git ls-files` (the flavour guard) see exactly the copied files. Local only: no remote, no hooks,
+# no signing, a fixed author and date, so the commit is the same on every machine.
+rm -rf .git
+git -c init.defaultBranch=main init -q --template= .
+mkdir -p .git/info && printf '%s\n' .installed > .git/info/exclude
+git add -A
+GIT_AUTHOR_DATE='2000-01-01T00:00:00Z' GIT_COMMITTER_DATE='2000-01-01T00:00:00Z' git \
+  -c user.name='cdktf-agent-iam test:cdktn' -c user.email='test-cdktn@example.invalid' \
+  -c commit.gpgsign=false -c core.hooksPath=/dev/null \
+  commit -q --no-verify -m 'cdktf-agent-iam-cdktn: the CDK Terrain flavour of the sources'
 t=$(date +%s)
 npx tsc --noEmit -p tsconfig.json
 npx jsii >/dev/null

@@ -11,7 +11,7 @@ import { AccountQuotaValues, ACCOUNT_QUOTAS, AwsLimits, checkAccountQuotas, quot
 import { eventPatternSize } from '../lib/detections';
 import { AgentIamError, stackProblem } from '../lib/errors';
 import { ControlCatalog, MaturityStage } from '../lib/maturity';
-import { agentRoleArn, lambdaFunctionArn, partitionOf, providerDefaultTags, readOnlyVariantParameterName, registryParameterName, sessionPolicyParameterName, validateEnvironment, validateRegion } from '../lib/naming';
+import { agentRoleArn, agentRolePath, lambdaFunctionArn, partitionOf, providerDefaultTags, readOnlyVariantParameterName, registryParameterName, sessionPolicyParameterName, validateEnvironment, validateRegion } from '../lib/naming';
 import { BoundaryScope, scopedBoundary } from '../lib/boundary';
 import { DelegationTokenOptions, validateDelegationToken } from '../lib/verified-delegation';
 import { PolicyDoc, policyJson } from '../lib/policy';
@@ -319,7 +319,7 @@ export class AgentIamStack extends TerraformStack {
 
     this.permissionsBoundary = new IamPolicy(this, 'boundary', {
       name: `agent-boundary-${props.environment}`,
-      path: `/agents/${props.environment}/`,
+      path: agentRolePath(props.environment),
       description: `Permissions boundary of every agent role in ${props.environment}: caps IAM, audit, account and role-assumption actions`,
       policy: lazyLiteral(() => policyJson(this.boundaryDocument())),
     });

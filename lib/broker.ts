@@ -70,13 +70,13 @@ export const ROLE_CHAINING_MAX_SECONDS = 3600;
 /** Decides what a request for credentials gets at the agent's current risk. */
 export function decide(input: BrokerDecisionInput): BrokerDecision {
   switch (input.band) {
-    case 'low': {
+    case RiskBand.LOW: {
       const duration = Math.min(Math.max(AwsLimits.ASSUME_ROLE_DURATION_MIN, input.ttlSeconds), ROLE_CHAINING_MAX_SECONDS);
       const readOnly = input.access === 'read';
       return withPolicy('issue', duration, readOnly ? input.templateReadOnly : input.templateFull,
         `risk low: ${readOnly ? 'read-only' : 'full'} template for the agent's TTL`);
     }
-    case 'elevated': {
+    case RiskBand.ELEVATED: {
       if (input.access === 'read') {
         return withPolicy('issue-read-only', ELEVATED_SESSION_SECONDS, input.templateReadOnly,
           'risk elevated: short read-only session');
@@ -96,7 +96,7 @@ export function decide(input: BrokerDecisionInput): BrokerDecision {
           : 'risk elevated and the time of the elevation is unknown: write access needs a new approval (npx agent-iam approve)',
       };
     }
-    case 'high':
+    case RiskBand.HIGH:
       return { decision: 'refuse-revoke', reason: 'risk high: credentials refused and the agent\'s sessions revoked' };
     default:
       // An unknown band is refused like a high one: fail closed.

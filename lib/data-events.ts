@@ -5,6 +5,7 @@
  * policy variables, so a prefix stops before the first of them
  * (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html).
  */
+import { formatArn } from './naming';
 
 /**
  * The `resources.ARN` StartsWith value that covers the S3 objects a granted
@@ -21,9 +22,9 @@ export function s3ObjectDataEventPrefix(resource: string): string | undefined {
   if (!m) return undefined;
   // A bucket named by a wildcard or a variable: the prefix stops inside the bucket name (wider, never narrower).
   const bucketLiteral = /^[^*?$]*/.exec(m[2])![0];
-  if (bucketLiteral !== m[2]) return `arn:${m[1]}:s3:::${bucketLiteral}`;
+  if (bucketLiteral !== m[2]) return formatArn({ partition: m[1], service: 's3', resource: bucketLiteral });
   const literal = /^[^*?$]*/.exec(m[3])![0];
-  return `arn:${m[1]}:s3:::${m[2]}/${literal}`;
+  return formatArn({ partition: m[1], service: 's3', resource: `${m[2]}/${literal}` });
 }
 
 /** The table ARN whose item-level events cover a granted DynamoDB resource, or undefined. */

@@ -40,6 +40,12 @@ export interface AgentRegistryEntry {
   readonly onBehalfOfPatterns: readonly string[];
 }
 
+/** The fields of an entry in the order the stack writes them (a test holds the published entries to it). */
+export const AGENT_REGISTRY_ENTRY_FIELDS: readonly (keyof AgentRegistryEntry)[] = [
+  'id', 'owner', 'purpose', 'dataClassification', 'stage', 'environment', 'roleArn', 'sessionTtlSeconds',
+  'maxSessionDurationSeconds', 'expiresAt', 'allowedRegions', 'tokenAgePolicyArn', 'sessionPolicies', 'callers', 'onBehalfOfPatterns',
+];
+
 /**
  * What the broker relies on, checked when it reads an entry: an entry written by an earlier
  * version may lack the other fields (and `onBehalfOfPatterns`, `sessionPolicies`).

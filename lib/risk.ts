@@ -14,8 +14,15 @@ export const RISK_HALF_LIFE_SECONDS = 3600;
 /** Score at which the band is elevated, and high. */
 export const RISK_THRESHOLDS = { elevated: 10, high: 40 };
 
-/** The broker's answer to a risk level. */
-export type RiskBand = 'low' | 'elevated' | 'high';
+/** The band of an agent's risk score, which decides the broker's answer (not a detection's Severity). */
+export enum RiskBand {
+  /** Below `RISK_THRESHOLDS.elevated`: normal sessions. */
+  LOW = 'low',
+  /** From `RISK_THRESHOLDS.elevated`: read-only sessions until a person approves the agent again. */
+  ELEVATED = 'elevated',
+  /** From `RISK_THRESHOLDS.high`: no session, and revocation. */
+  HIGH = 'high',
+}
 
 /** A score decayed from `at` to `now`. */
 export function decayedScore(score: number, at: Date, now: Date, halfLifeSeconds = RISK_HALF_LIFE_SECONDS): number {
@@ -25,9 +32,9 @@ export function decayedScore(score: number, at: Date, now: Date, halfLifeSeconds
 
 /** The band of a score. */
 export function riskBand(score: number, thresholds = RISK_THRESHOLDS): RiskBand {
-  if (score >= thresholds.high) return 'high';
-  if (score >= thresholds.elevated) return 'elevated';
-  return 'low';
+  if (score >= thresholds.high) return RiskBand.HIGH;
+  if (score >= thresholds.elevated) return RiskBand.ELEVATED;
+  return RiskBand.LOW;
 }
 
 /** Risk table layout: partition key `agent`, sort key `sk` (`RISK`, `APPROVAL#<time>`). */

@@ -10,6 +10,7 @@ import { Grant } from '../lib/grant';
 import { AwsLimits } from '../lib/limits';
 import { MaturityStage } from '../lib/maturity';
 import { policyDoc, PolicyDoc, policySize } from '../lib/policy';
+import { RiskBand } from '../lib/risk';
 import { sessionPolicyDocument, SessionPolicyTemplate } from '../lib/session-policy';
 
 const ACCOUNT = '111122223333';
@@ -23,7 +24,7 @@ const BEFORE = '2030-01-01T09:59:59.000Z';
 const AFTER = '2030-01-01T10:05:00.000Z';
 
 const input = (over: Partial<BrokerDecisionInput>): BrokerDecisionInput => ({
-  band: 'low', access: 'write', ttlSeconds: 1800, templateFull: FULL, templateReadOnly: READ_ONLY, ...over,
+  band: RiskBand.LOW, access: 'write', ttlSeconds: 1800, templateFull: FULL, templateReadOnly: READ_ONLY, ...over,
 });
 
 const actionsOf = (doc: PolicyDoc): string[] => doc.Statement.flatMap((s) => s.Action ?? []).sort();
@@ -36,13 +37,13 @@ const FLEET_TEMPLATES: [string, SessionPolicyTemplate][] = exampleAgents({
 describe('each risk band gives its decision', () => {
   describe('low: credentials with the requested access for the agent\'s TTL', () => {
     test('write access gets the full template for the TTL', () => {
-      expect(decide(input({ band: 'low', access: 'write', ttlSeconds: 1800 }))).toEqual({
+      expect(decide(input({ band: RiskBand.LOW, access: 'write', ttlSeconds: 1800 }))).toEqual({
         decision: 'issue', durationSeconds: 1800, sessionPolicy: FULL, reason: expect.stringContaining('risk low'),
       });
     });
 
     test('read access gets the read-only variant for the TTL', () => {
-      const d = decide(input({ band: 'low', access: 'read', ttlSeconds: 1800 }));
+      const d = decide(input({ band: RiskBand.LOW, access: 'read', ttlSeconds: 1800 }));
       expect(d).toMatchObject({ decision: 'issue', durationSeconds: 1800 });
       expect(d.sessionPolicy).toEqual(READ_ONLY);
     });
@@ -57,7 +58,7 @@ describe('each risk band gives its decision', () => {
     });
 
     test('an old approval or elevation changes nothing while the risk is low', () => {
-      const d = decide(input({ band: 'low', access: 'write', approvedSince: BEFORE, elevatedSince: ELEVATED_AT }));
+      const d = decide(input({ band: RiskBand.LOW, access: 'write', approvedSince: BEFORE, elevatedSince: ELEVATED_AT }));
       expect(d.decision).toBe('issue');
       expect(d.sessionPolicy).toEqual(FULL);
     });
@@ -69,35 +70,35 @@ describe('each risk band gives its decision', () => {
       ['an approval before the elevation', BEFORE],
       ['an approval after the elevation', AFTER],
     ])(`read access with %s gets a ${ELEVATED_SESSION_SECONDS}-second read-only session`, (_label, approvedSince) => {
-      const d = decide(input({ band: 'elevated', access: 'read', elevatedSince: ELEVATED_AT, approvedSince }));
+      const d = decide(input({ band: RiskBand.ELEVATED, access: 'read', elevatedSince: ELEVATED_AT, approvedSince }));
       expect(d).toEqual({ decision: 'issue-read-only', durationSeconds: ELEVATED_SESSION_SECONDS, sessionPolicy: READ_ONLY, reason: expect.stringContaining('read-only') });
     });
 
     test('write access without any approval is refused until a person approves the agent', () => {
-      const d = decide(input({ band: 'elevated', access: 'write', elevatedSince: ELEVATED_AT }));
+      const d = decide(input({ band: RiskBand.ELEVATED, access: 'write', elevatedSince: ELEVATED_AT }));
       expect(d).toEqual({ decision: 'refuse-reauth', reason: expect.stringContaining('npx agent-iam approve') });
       expect(d.sessionPolicy).toBeUndefined();
       expect(d.durationSeconds).toBeUndefined();
     });
 
     test('write access with an approval older than the elevation is refused', () => {
-      const d = decide(input({ band: 'elevated', access: 'write', elevatedSince: ELEVATED_AT, approvedSince: BEFORE }));
+      const d = decide(input({ band: RiskBand.ELEVATED, access: 'write', elevatedSince: ELEVATED_AT, approvedSince: BEFORE }));
       expect(d.decision).toBe('refuse-reauth');
       expect(d.reason).toContain(`the last one, at ${BEFORE}, predates the elevation`);
     });
 
     test('an approval at the very instant of the elevation does not count', () => {
-      expect(decide(input({ band: 'elevated', access: 'write', elevatedSince: ELEVATED_AT, approvedSince: ELEVATED_AT })).decision).toBe('refuse-reauth');
+      expect(decide(input({ band: RiskBand.ELEVATED, access: 'write', elevatedSince: ELEVATED_AT, approvedSince: ELEVATED_AT })).decision).toBe('refuse-reauth');
     });
 
     test('write access approved after the elevation gets the full template for the short session', () => {
-      expect(decide(input({ band: 'elevated', access: 'write', elevatedSince: ELEVATED_AT, approvedSince: AFTER, ttlSeconds: 3600 }))).toEqual({
+      expect(decide(input({ band: RiskBand.ELEVATED, access: 'write', elevatedSince: ELEVATED_AT, approvedSince: AFTER, ttlSeconds: 3600 }))).toEqual({
         decision: 'issue', durationSeconds: ELEVATED_SESSION_SECONDS, sessionPolicy: FULL, reason: expect.stringContaining(`approved at ${AFTER}`),
       });
     });
 
     test('without the time of the elevation no approval counts (fail closed)', () => {
-      expect(decide(input({ band: 'elevated', access: 'write', approvedSince: AFTER })).decision).toBe('refuse-reauth');
+      expect(decide(input({ band: RiskBand.ELEVATED, access: 'write', approvedSince: AFTER })).decision).toBe('refuse-reauth');
     });
   });
 
@@ -107,7 +108,7 @@ describe('each risk band gives its decision', () => {
       ['write', 'no approval', undefined],
       ['write', 'an approval after the elevation', AFTER],
     ] as const)('%s access with %s is refused with revocation', (access, _label, approvedSince) => {
-      const d = decide(input({ band: 'high', access, elevatedSince: ELEVATED_AT, approvedSince }));
+      const d = decide(input({ band: RiskBand.HIGH, access, elevatedSince: ELEVATED_AT, approvedSince }));
       expect(d).toEqual({ decision: 'refuse-revoke', reason: expect.stringContaining('risk high') });
     });
 
@@ -119,7 +120,7 @@ describe('each risk band gives its decision', () => {
   describe('nothing is issued under a policy STS would reject or that allows nothing', () => {
     test('read access to a template without read actions is refused', () => {
       const write = sessionPolicyDocument({ name: 'post-reply', permissions: [Grant.allow({ actions: ['sqs:SendMessage'], resources: [QUEUE] })] });
-      for (const band of ['low', 'elevated'] as const) {
+      for (const band of [RiskBand.LOW, RiskBand.ELEVATED]) {
         const d = decide(input({ band, access: 'read', templateFull: write, templateReadOnly: readOnlyVariant(write), elevatedSince: ELEVATED_AT }));
         expect(d.decision).toBe('refuse-policy');
         expect(d.reason).toContain('grants no read actions');
@@ -208,7 +209,7 @@ describe('session policies stay within STS\'s 2,048 characters', () => {
   });
 
   test('every policy decide() hands out is within the limit', () => {
-    for (const band of ['low', 'elevated', 'high'] as const) {
+    for (const band of [RiskBand.LOW, RiskBand.ELEVATED, RiskBand.HIGH]) {
       for (const access of ['read', 'write'] as const) {
         const d = decide(input({ band, access, elevatedSince: ELEVATED_AT, approvedSince: AFTER }));
         if (d.sessionPolicy) expect(JSON.stringify(d.sessionPolicy).length).toBeLessThanOrEqual(AwsLimits.SESSION_POLICY_MAX);

@@ -175,7 +175,7 @@ describe('the Lambda entry point', () => {
   });
 
   test.each([
-    [undefined, /POLICIES is not set/],
+    [undefined, /token-age: POLICIES not set/],
     ['{"policyArn":"arn:aws:iam::1:policy/p"}', /POLICIES must be a JSON array/],
     ['[{"policyArn":"arn:aws:iam::1:policy/p","ttlSeconds":"900"}]', /POLICIES\[0\] must be/],
   ])('refuses POLICIES=%s', async (raw, message) => {

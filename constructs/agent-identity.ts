@@ -19,7 +19,7 @@ import { validateTags } from '../lib/tags';
 import { AGENT_TAGS } from '../lib/stage-check';
 import { AgentContext, applyContext, isIsoDate, isoDateProblem, resourcesOutsideRegions, utcDateTime, validateContext } from '../lib/context';
 import { SessionPolicyTemplate, sessionPolicyDocument, validateSessionPolicies } from '../lib/session-policy';
-import { findContext } from './agent-iam-context';
+import type { AgentIamStack } from './agent-iam-stack';
 import { markLibraryOwned } from './terraform-literals';
 
 /** How sensitive the data an agent handles is. */
@@ -108,26 +108,32 @@ export class AgentIdentity extends Construct {
   public readonly sessionTtl: number;
   /** The role's MaxSessionDuration, seconds. */
   public readonly maxSessionDuration: number;
-  /** The grants the agent holds. */
-  public readonly permissions: Grant[];
 
   private readonly props: AgentIdentityProps;
+  /** Problems found at construction (names, durations, delegation, tags). */
   private readonly problems: string[] = [];
+  /** Problems of the grants and their layout, found when the policies are laid out (synth). */
+  private grantProblems: string[] = [];
   private readonly trust: PolicyDoc;
-  private readonly statements: Statement[];
-  private readonly layout: PolicyLayout | undefined;
+  private readonly grants: Grant[];
   private readonly tagValues: Record<string, string>;
   private readonly guardrails: Statement[] = [];
-  private readonly tokenAgeArn: string | undefined;
   private readonly effectiveContext: AgentContext;
+  private readonly env: AgentEnvironment;
+  /** The merged, context-conditioned statements, computed on first need (cleared by addGrant). */
+  private computed?: { statements: Statement[]; problems: string[]; layout: PolicyLayout | undefined };
+  /** Set once the policies are laid out as resources (at synth); the grants are final from then on. */
+  private materialized = false;
+  private tokenAgeArn: string | undefined;
 
   constructor(scope: Construct, id: string, props: AgentIdentityProps) {
     super(scope, id);
     markLibraryOwned(this);
-    const ctx = findContext(this);
+    const ctx = environmentOf(this);
     if (!ctx) {
       throw new Error(`agent "${props?.name}": AgentIdentity must be created inside an AgentIamStack (it needs the environment, its permissions boundary and audit trail); create it with the stack as scope or use stack.addAgent(...)`);
     }
+    this.env = ctx;
     this.props = props;
     const name = props.name ?? '';
     this.agentName = name;
@@ -136,7 +142,7 @@ export class AgentIdentity extends Construct {
     this.roleName = agentRoleName(name, ctx.environment);
     this.maxSessionDuration = props.maxSessionDuration ?? AwsLimits.MAX_SESSION_DURATION_MIN;
     this.sessionTtl = props.sessionTtl ?? AwsLimits.ASSUME_ROLE_DURATION_MIN;
-    this.permissions = props.permissions ?? [];
+    this.grants = [...(props.permissions ?? [])];
     const p = this.problems;
 
     p.push(...validateAgentName(name, ctx.environment));
@@ -185,37 +191,15 @@ export class AgentIdentity extends Construct {
         : 'the declared principals'));
     }
 
-    p.push(...validateGrants(name, this.permissions, ctx.partition));
     this.effectiveContext = {
       ...(props.context ?? {}),
       allowedRegions: props.context?.allowedRegions ?? (enhanced ? [ctx.region] : undefined),
     };
-    const grantKeys = this.permissions.flatMap((g) => g.statements.flatMap((st) => (st.conditions ?? []).map((c) => c.variable)));
-    p.push(...validateContext(name, this.effectiveContext, grantKeys));
-    const merged = mergeStatements(grantStatements(this.permissions));
-    p.push(...validateSessionPolicies(name, props.sessionPolicies ?? [], merged, ctx.partition));
-    this.statements = applyContext(merged, this.effectiveContext);
-    for (const [arn, region, allowed] of resourcesOutsideRegions(this.statements)) {
-      Annotations.of(this).addWarning(`${agentSubject(name)}: permissions: "${arn}" is in ${region}, outside the agent's allowed regions (${allowed.join(', ')}); `
-        + `every call to it is denied by aws:RequestedRegion. Add "${region}" to context.allowedRegions, or grant the resource in an allowed region`);
-    }
     if (enhanced && props.expiresAt && props.expiresAt !== 'never' && isIsoDate(props.expiresAt)) {
       this.guardrails.push({
         Sid: 'DenyAfterExpiry', Effect: 'Deny', Action: ['*'], Resource: ['*'],
         Condition: { DateGreaterThan: { 'aws:CurrentTime': [utcDateTime(props.expiresAt)] } },
       });
-    }
-    this.tokenAgeArn = enhanced ? ctx.tokenAgePolicyArn(this.sessionTtl) : undefined;
-    const guardrailSize = this.guardrails.length > 0 ? policySize(policyDoc(this.guardrails)) : 0;
-    // Stage 4: the revoker writes AWSRevokeOlderSessions and the quarantine policy inline at run time.
-    const revokerReserve = ctx.stage >= MaturityStage.ADAPTIVE ? revokerInlineReserve() : 0;
-    const reservedSlots = this.tokenAgeArn ? 1 : 0;
-    const layout = layoutPolicies(this.statements, AwsLimits.MANAGED_POLICIES_PER_ROLE - reservedSlots,
-      AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX - guardrailSize - revokerReserve);
-    if (typeof layout === 'string') {
-      p.push(agentProblem(name, 'permissions', layout));
-    } else {
-      this.layout = layout;
     }
 
     this.tagValues = {
@@ -249,13 +233,79 @@ export class AgentIdentity extends Construct {
       tags: this.tagValues,
     });
     this.roleArn = this.role.arn;
+
+    // The grants are laid out into policies at synth (`_materialize`, called by the stack's wiring
+    // aspect), so grants added after construction (addGrant) are laid out with the rest.
+    this.node.addValidation({ validate: () => [...this.problems, ...this.grantProblems] });
+  }
+
+  /**
+   * Adds a grant to the agent. Grants are laid out into the inline and managed policies at synth,
+   * so a grant added after construction is validated, merged and packed with the others.
+   *
+   * @throws Error when called after synth laid out the policies (the plan is already written).
+   */
+  public addGrant(grant: Grant): void {
+    if (this.materialized) {
+      throw new Error(`agent "${this.agentName}": addGrant after synth: the grants were already laid out into policies; add grants before \`cdktf synth\``);
+    }
+    this.grants.push(grant);
+    this.computed = undefined;
+  }
+
+  /** The grants the agent holds (those given in props and those added with addGrant). */
+  public get permissions(): Grant[] {
+    return this.grants.slice();
+  }
+
+  /** The grants merged, checked and laid out within IAM's quotas (recomputed after addGrant). */
+  private compute(): { statements: Statement[]; problems: string[]; layout: PolicyLayout | undefined } {
+    if (this.computed) return this.computed;
+    const name = this.agentName;
+    const ctx = this.env;
+    const problems: string[] = [];
+    problems.push(...validateGrants(name, this.grants, ctx.partition));
+    const grantKeys = this.grants.flatMap((g) => g.statements.flatMap((st) => (st.conditions ?? []).map((c) => c.variable)));
+    problems.push(...validateContext(name, this.effectiveContext, grantKeys));
+    const merged = mergeStatements(grantStatements(this.grants));
+    problems.push(...validateSessionPolicies(name, this.props.sessionPolicies ?? [], merged, ctx.partition));
+    const statements = applyContext(merged, this.effectiveContext);
+    const guardrailSize = this.guardrails.length > 0 ? policySize(policyDoc(this.guardrails)) : 0;
+    // Stage 4: the revoker writes AWSRevokeOlderSessions and the quarantine policy inline at run time.
+    const revokerReserve = ctx.stage >= MaturityStage.ADAPTIVE ? revokerInlineReserve() : 0;
+    // Stage 3+: one managed-policy slot holds the token-age policy.
+    const reservedSlots = ctx.stage >= MaturityStage.ENHANCED ? 1 : 0;
+    const layout = layoutPolicies(statements, AwsLimits.MANAGED_POLICIES_PER_ROLE - reservedSlots,
+      AwsLimits.ROLE_INLINE_POLICY_TOTAL_MAX - guardrailSize - revokerReserve);
+    if (typeof layout === 'string') problems.push(agentProblem(name, 'permissions', layout));
+    this.computed = { statements, problems, layout: typeof layout === 'string' ? undefined : layout };
+    return this.computed;
+  }
+
+  /**
+   * Lays the grants out as the role's policies (one inline policy with the guardrails, managed
+   * policies for the rest, the token-age attachment). Called once by the stack's wiring aspect at
+   * synth, after every grant is known; later calls do nothing.
+   * @internal
+   */
+  public _materialize(tokenAgePolicyArn: string | undefined): void {
+    if (this.materialized) return;
+    this.materialized = true;
+    const { statements, problems, layout } = this.compute();
+    this.grantProblems = problems;
+    const name = this.agentName;
+    for (const [arn, region, allowed] of resourcesOutsideRegions(statements)) {
+      Annotations.of(this).addWarning(`${agentSubject(name)}: permissions: "${arn}" is in ${region}, outside the agent's allowed regions (${allowed.join(', ')}); `
+        + `every call to it is denied by aws:RequestedRegion. Add "${region}" to context.allowedRegions, or grant the resource in an allowed region`);
+    }
+    this.tokenAgeArn = tokenAgePolicyArn;
     // Every read of a resource attribute makes a token (with a captured stack trace, the costliest
     // part of an agent at fleet scale): the role's name serves every policy and attachment.
     const roleRef = this.role.name;
 
     // One inline policy: the guardrails (deny after expiry) first, then the grants that fit inline
     // (the layout's inline budget already left room for the guardrails). One resource, not two, per agent.
-    const inlineGrants = this.layout?.inline ?? [];
+    const inlineGrants = layout?.inline ?? [];
     if (inlineGrants.length > 0 || this.guardrails.length > 0) {
       new IamRolePolicy(this, 'grants', {
         name: inlineGrants.length > 0 ? 'agent-grants' : 'agent-guardrails',
@@ -263,22 +313,19 @@ export class AgentIdentity extends Construct {
         policy: policyJson(policyDoc([...this.guardrails, ...inlineGrants])),
       });
     }
-    if (this.tokenAgeArn) {
-      new IamRolePolicyAttachment(this, 'token-age', { role: roleRef, policyArn: this.tokenAgeArn });
+    if (tokenAgePolicyArn) {
+      new IamRolePolicyAttachment(this, 'token-age', { role: roleRef, policyArn: tokenAgePolicyArn });
     }
-    this.layout?.managed.forEach((statements, i) => {
+    layout?.managed.forEach((managed, i) => {
       const policy = new IamPolicy(this, `grants-${i}`, {
         name: `${this.roleName}-grants-${i}`.slice(0, 128),
-        path: agentRolePath(ctx.environment),
-        description: `Grants of agent ${name} (part ${i + 1} of ${this.layout!.managed.length})`,
-        policy: policyJson(policyDoc(statements)),
+        path: agentRolePath(this.environment),
+        description: `Grants of agent ${name} (part ${i + 1} of ${layout.managed.length})`,
+        policy: policyJson(policyDoc(managed)),
         tags: { [AGENT_TAGS.id]: name, [AGENT_TAGS.managedBy]: MANAGED_BY },
       });
       new IamRolePolicyAttachment(this, `grants-${i}-attachment`, { role: roleRef, policyArn: policy.arn });
     });
-
-    this.node.addValidation({ validate: () => this.problems.slice() });
-    ctx.registerAgent(this);
   }
 
   /** The owner recorded for the agent. */
@@ -326,23 +373,52 @@ export class AgentIdentity extends Construct {
     return JSON.stringify(sessionPolicyDocument(t));
   }
 
-  /** The ARN of the token-age policy attached to the role (stage 3+). */
+  /**
+   * The ARN of the token-age policy attached to the role (stage 3+; a Terraform reference, known
+   * once synth has laid out the policies).
+   */
   public get tokenAgePolicyArn(): string | undefined {
     return this.tokenAgeArn;
   }
 
-  /** Number of IAM policies (inline and managed) carrying the agent's grants. */
+  /** Number of IAM policies (inline and managed) carrying the agent's grants (0 when they cannot be laid out). */
   public get policyCount(): number {
-    return this.layout ? (this.layout.inline.length > 0 ? 1 : 0) + this.layout.managed.length : 0;
+    const layout = this.compute().layout;
+    return layout ? (layout.inline.length > 0 ? 1 : 0) + layout.managed.length : 0;
   }
 
   /**
-   * The merged grant statements.
+   * The merged grant statements, with the agent's context conditions.
    * @internal
    */
   public _statements(): Statement[] {
-    return this.statements;
+    return this.compute().statements;
   }
+}
+
+/** What an agent reads from its environment (plain values; the stack provides them). */
+interface AgentEnvironment {
+  readonly environment: string;
+  readonly stage: MaturityStage;
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly permissionsBoundaryArn: string;
+  readonly defaultTags: Record<string, string>;
+  readonly brokerPrincipals?: string[];
+}
+
+/** The environment of the nearest enclosing AgentIamStack, or undefined outside one. */
+function environmentOf(scope: Construct): AgentEnvironment | undefined {
+  for (const s of scope.node.scopes.slice().reverse()) {
+    if (isAgentIamStack(s)) return s._agentEnvironment();
+  }
+  return undefined;
+}
+
+/** Whether a construct is an AgentIamStack (checked by its brand, so that the module does not need the class at load time). */
+function isAgentIamStack(x: unknown): x is AgentIamStack {
+  return x !== null && typeof x === 'object' && typeof (x as { _agentEnvironment?: unknown })._agentEnvironment === 'function';
 }
 
 /**

@@ -11,7 +11,7 @@ import { AccountQuotaValues, ACCOUNT_QUOTAS, AwsLimits, checkAccountQuotas, quot
 import { eventPatternSize } from '../lib/detections';
 import { AgentIamError, stackProblem } from '../lib/errors';
 import { ControlCatalog, MaturityStage } from '../lib/maturity';
-import { agentRoleArn, agentRolePath, lambdaFunctionArn, partitionOf, providerDefaultTags, readOnlyVariantParameterName, registryParameterName, sessionPolicyParameterName, validateEnvironment, validateRegion } from '../lib/naming';
+import { agentRoleArn, agentRolePath, lambdaFunctionArn, STACK_OUTPUTS, partitionOf, providerDefaultTags, readOnlyVariantParameterName, registryParameterName, sessionPolicyParameterName, validateEnvironment, validateRegion } from '../lib/naming';
 import { BoundaryScope, scopedBoundary } from '../lib/boundary';
 import { DelegationTokenOptions, validateDelegationToken } from '../lib/verified-delegation';
 import { PolicyDoc, policyJson, Statement } from '../lib/policy';
@@ -362,7 +362,7 @@ export class AgentIamStack extends TerraformStack {
         tickSeconds: props.tokenAge?.tickSeconds,
         alarmTopicArn: this.detection.topic.arn,
       });
-      new TerraformOutput(this, 'agent_registry', {
+      new TerraformOutput(this, STACK_OUTPUTS.registry, {
         description: 'Machine-readable registry of the environment\'s agents (also in SSM under /agent-iam/<env>/agents/)',
         value: Lazy.anyValue({ produce: () => this.registry }),
       });
@@ -395,8 +395,8 @@ export class AgentIamStack extends TerraformStack {
       this.brokerPrincipals = [this.broker.broker.role.arn, ...this.breakGlass];
       this.detection!.addLambdaTarget({ id: 'revoker', function: this.revocation.revoker.function, severities: [...REVOKING_SEVERITIES] });
       this.detection!.addLambdaTarget({ id: 'risk', function: this.broker.risk.function, severities: [...SEVERITIES] });
-      new TerraformOutput(this, 'broker_url', { description: 'IAM-authenticated URL of the credential broker', value: this.broker.url.functionUrl });
-      new TerraformOutput(this, 'revoker_function', { description: 'The revoker (kill switch: npx agent-iam revoke)', value: this.revocation.revoker.function.functionName });
+      new TerraformOutput(this, STACK_OUTPUTS.brokerUrl, { description: 'IAM-authenticated URL of the credential broker', value: this.broker.url.functionUrl });
+      new TerraformOutput(this, STACK_OUTPUTS.revokerFunction, { description: 'The revoker (kill switch: npx agent-iam revoke)', value: this.revocation.revoker.function.functionName });
     }
 
     this.agentEnvironment = {
@@ -417,7 +417,7 @@ export class AgentIamStack extends TerraformStack {
       this.addAgent(a);
     }
 
-    new TerraformOutput(this, 'agent_role_arns', {
+    new TerraformOutput(this, STACK_OUTPUTS.roleArns, {
       description: 'Role ARN of each agent',
       value: Lazy.anyValue({ produce: () => Object.fromEntries(this.agents.map((a) => [a.agentName, a.roleArn])) }),
     });

@@ -10,13 +10,12 @@ import { IamRole, IamRolePolicy, IamPolicy, IamRolePolicyAttachment } from './aw
 import { AwsLimits } from '../lib/limits';
 import { agentProblem, agentSubject } from '../lib/errors';
 import { ControlCatalog, MaturityStage } from '../lib/maturity';
-import { agentRoleName, agentRolePath, MANAGED_BY, validateAgentName } from '../lib/naming';
+import { AGENT_TAGS, agentRoleName, agentRolePath, MANAGED_BY, validateAgentName } from '../lib/naming';
 import { AgentDelegation, trustPolicy, validateDelegation, validateTrustSize } from '../lib/delegation';
 import { revokerInlineReserve } from '../lib/revocation';
 import { Grant, grantStatements, validateGrants } from '../lib/grant';
 import { layoutPolicies, mergeStatements, policyDoc, PolicyDoc, policyJson, PolicyLayout, policySize, Statement } from '../lib/policy';
 import { validateTags } from '../lib/tags';
-import { AGENT_TAGS } from '../lib/stage-check';
 import { AgentContext, applyContext, isIsoDate, isoDateProblem, resourcesOutsideRegions, utcDateTime, validateContext } from '../lib/context';
 import { SessionPolicyTemplate, sessionPolicyDocument, validateSessionPolicies } from '../lib/session-policy';
 import type { AgentIamStack } from './agent-iam-stack';

@@ -10,7 +10,7 @@ import { MaturityStage } from '../lib/maturity';
 import { Grant } from '../lib/grant';
 import {
   agentOfRoleArn, agentOfRoleName, agentRoleArn, agentRoleArnPattern, BROKER_ENVIRONMENT, BROKER_OPTIONAL_SETTINGS, detectionRuleName,
-  LAMBDA_ENVIRONMENTS, lambdaVariables, ledgerTableName, readLambdaEnvironment, REVOKER_ENVIRONMENT, revokerFunctionName, RULE_NAME_MAX,
+  LAMBDA_ENVIRONMENTS, lambdaVariables, ledgerTableName, readLambdaEnvironment, REVOKER_ENVIRONMENT, revokerFunctionName, RULE_NAME_MAX, STACK_OUTPUTS,
 } from '../lib/naming';
 import { AGENT_REGISTRY_ENTRY_FIELDS, parseBrokerRegistryEntry } from '../lib/registry-entry';
 import { configFromEnv } from '../lambda/revoker/index';
@@ -179,6 +179,7 @@ function codeLines(text: string): [number, string][] {
   return out;
 }
 
+const OUTPUTS = Object.values(STACK_OUTPUTS).join('|');
 const VARIABLES = [...new Set(Object.values(LAMBDA_ENVIRONMENTS).flatMap((c) => Object.values(c)))].join('|');
 
 /** What only lib/naming (and lib/severity, lib/risk for their enums) may spell out. */
@@ -187,6 +188,7 @@ const RETYPED: { what: string; pattern: RegExp; except?: RegExp }[] = [
   { what: 'a path of agent roles, library roles, the registry or Lambda logs', pattern: /['"`]\/(agents|agent-iam|aws\/lambda)\/|(role|policy)\/(agents|agent-iam)\// },
   { what: 'an ARN built by hand (use formatArn or a builder of lib/naming)', pattern: /arn:\$\{[^}]+\}:[a-z0-9*-]+:/, except: /<[a-z]+>|RegExp\(/ },
   { what: 'a Lambda environment variable name (use the function\'s contract)', pattern: new RegExp(`['"\`](${VARIABLES})['"\`]|\\.(${VARIABLES})\\b|[{,]\\s*(${VARIABLES})\\s*:`) },
+  { what: 'a Terraform output name of the stack (use STACK_OUTPUTS)', pattern: new RegExp(`['"\`](${OUTPUTS})['"\`]|\\.(${OUTPUTS})\\b`) },
   { what: 'a severity or risk band spelled as a string (use Severity or RiskBand)', pattern: /['"](low|medium|elevated|high|critical)['"]/, except: /^\s*[A-Z_]+ = '[a-z]+',?$/ },
 ];
 
@@ -232,6 +234,7 @@ describe('no name is retyped outside lib/naming', () => {
     ['lib/x.ts', '  return `arn:${partition}:lambda:${region}:${accountId}:function:${name}`;'],
     ['lib/assess/x.ts', "  if (band === 'high') return;"],
     ['constructs/x.ts', "      path: '/agent-iam/',"],
+    ['lib/assess/x.ts', '  const registry = config.outputs.agent_registry;'],
   ])('a retyped name is caught: %s %s', (file, line) => {
     const found = retypedNames([file], () => `/** doc */\nconst ok = 1;\n${line}\n`);
     expect(found.length).toBeGreaterThan(0);

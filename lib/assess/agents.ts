@@ -16,7 +16,7 @@
  *    by the words of 3: an ad hoc agent identity with long-lived credentials.
  */
 import { PolicyDoc } from '../policy';
-import { AgentFacts, AGENT_TAGS } from '../stage-check';
+import { AgentFacts } from '../stage-check';
 import { TOKEN_AGE_SID } from '../token-age';
 import { TerraformResource } from './config';
 import { ADHOC, AdHocFinding } from './notes';
@@ -24,7 +24,7 @@ import { resolvePolicyValue } from './policy-document';
 import { policyByArn, PolicySource, rolePolicySources, userPolicySources } from './policy-source';
 import { ResourceIndex, tagsOf } from './resource-index';
 import { numberOf } from './values';
-import { AGENT_ROLE_PATH_PREFIX } from '../naming';
+import { AGENT_ROLE_PATH_PREFIX, AGENT_TAGS } from '../naming';
 
 /** How an agent identity was recognised (see the module comment of lib/assess/agents.ts). */
 export type Recognition = 'agent:id tag' | 'agents path' | 'name or tags' | 'bedrock agent' | 'access key';

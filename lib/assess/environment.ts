@@ -3,7 +3,7 @@
  * revocation path, stated as the `StackFacts` the stage check judges. Pure.
  */
 import { MaturityStage } from '../maturity';
-import { AGENT_TAGS, checkStage, Finding, StackFacts } from '../stage-check';
+import { checkStage, Finding, StackFacts } from '../stage-check';
 import { adaptiveFacts } from './adaptive';
 import { readAgents, TerraformAgent } from './agents';
 import { TerraformConfig, TerraformFormat } from './config';
@@ -12,7 +12,7 @@ import { ADHOC, AdHocFinding, agentNotes } from './notes';
 import { ResourceIndex } from './resource-index';
 import { trailFacts } from './trail';
 import { isObject, numberOf } from './values';
-import { agentOfRegistryParameter } from '../naming';
+import { AGENT_TAGS, agentOfRegistryParameter, STACK_OUTPUTS } from '../naming';
 
 /** Everything read from one environment's Terraform. */
 export interface TerraformEnvironment {
@@ -47,9 +47,10 @@ export function readEnvironment(config: TerraformConfig): TerraformEnvironment {
   const stage4 = adaptiveFacts(index, detections);
   const declared = agents.map((a) => numberOf(String(a.facts.tags[AGENT_TAGS.stage] ?? '').split('-')[0])).filter((n): n is number => n !== undefined);
   const declaredStage = declared.length > 0 ? (Math.max(...declared) as MaturityStage) : undefined;
+  const registryOutput = config.outputs[STACK_OUTPUTS.registry];
   const registryNames = new Set<string>([
     ...index.ofType('aws_ssm_parameter').map((p) => agentOfRegistryParameter(String(p.values.name ?? ''))).filter((x): x is string => !!x),
-    ...(isObject(config.outputs.agent_registry) ? Object.keys(config.outputs.agent_registry) : []),
+    ...(isObject(registryOutput) ? Object.keys(registryOutput) : []),
   ]);
   const facts: StackFacts = {
     stack: config.stack,

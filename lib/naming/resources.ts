@@ -158,3 +158,15 @@ export function detectionRuleName(environment: string, name: string): string {
   const hash = shortHash(full);
   return `${full.slice(0, RULE_NAME_MAX - hash.length - 1)}-${hash}`;
 }
+
+/** Names of the Terraform outputs an AgentIamStack declares (the assessor reads the registry's back). */
+export const STACK_OUTPUTS = {
+  /** Machine-readable registry of the agents (stage 3+): `{ <agent>: AgentRegistryEntry }`. */
+  registry: 'agent_registry',
+  /** `{ <agent>: <role ARN> }`. */
+  roleArns: 'agent_role_arns',
+  /** The credential broker's function URL (stage 4). */
+  brokerUrl: 'broker_url',
+  /** The revoker's function name (stage 4; the kill switch invokes it). */
+  revokerFunction: 'revoker_function',
+} as const;

@@ -24,7 +24,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { createRevokerClients, revoke, RevokerClients, RevokerConfig } from '../lambda/revoker/index';
 import { LEDGER_KEYS, REVOCATION_POLICY_NAME } from '../lib/revocation';
-import { agentRoleName, agentRolePath } from '../lib/naming';
+import { agentRoleArn, agentRoleName, agentRolePath, detectionTopicName, ledgerTableName } from '../lib/naming';
+import { Severity } from '../lib/severity';
+import { RiskBand } from '../lib/risk';
 import { seededRandom } from '../test/support/fault-proxy';
 import { startMoto } from '../test/support/moto';
 
@@ -84,13 +86,13 @@ export async function revocationBench(): Promise<string> {
   const ddb = new DynamoDBClient(direct);
   const sns = new SNSClient(direct);
   try {
-    const ledgerTable = 'agent-iam-revocations-bench';
+    const ledgerTable = ledgerTableName(ENV);
     await ddb.send(new CreateTableCommand({
       TableName: ledgerTable, BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [{ AttributeName: LEDGER_KEYS.partition, AttributeType: 'S' }, { AttributeName: LEDGER_KEYS.sort, AttributeType: 'S' }],
       KeySchema: [{ AttributeName: LEDGER_KEYS.partition, KeyType: 'HASH' }, { AttributeName: LEDGER_KEYS.sort, KeyType: 'RANGE' }],
     }));
-    const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'agent-iam-revocations-bench' }))).TopicArn!;
+    const topicArn = (await sns.send(new CreateTopicCommand({ Name: detectionTopicName(ENV) }))).TopicArn!;
     const config: RevokerConfig = { environment: ENV, ledgerTable, topicArn };
     const agents = Array.from({ length: FLEET }, (_, i) => `agent${String(i).padStart(3, '0')}`);
     for (const a of agents) {
@@ -106,12 +108,12 @@ export async function revocationBench(): Promise<string> {
       const time = new Date(now.getTime() - Math.floor(random() * 86_400) * 1000).toISOString();
       const r = random();
       return r < 0.6
-        ? { kind: 'detection', ruleId: 'DET-3.01', severity: 'high', event: { id: `evt-${i}`, time, detail: {
+        ? { kind: 'detection', ruleId: 'DET-3.01', severity: Severity.HIGH, event: { id: `evt-${i}`, time, detail: {
           eventTime: time, eventSource: 'secretsmanager.amazonaws.com', eventName: 'GetSecretValue',
-          userIdentity: { sessionContext: { sessionIssuer: { arn: `arn:aws:iam::123456789012:role${agentRolePath(ENV)}${agentRoleName(agent, ENV)}` } } },
+          userIdentity: { sessionContext: { sessionIssuer: { arn: agentRoleArn('aws', '123456789012', ENV, agentRoleName(agent, ENV)) } } },
         } } }
         : r < 0.8
-          ? { kind: 'risk', agent, score: 50, band: 'high', eventId: `risk-${i}`, time, reason: 'bench' }
+          ? { kind: 'risk', agent, score: 50, band: RiskBand.HIGH, eventId: `risk-${i}`, time, reason: 'bench' }
           : { kind: 'manual', action: 'revoke', agent, requestId: `req-${i}`, time, reason: 'bench', actor: 'bench' };
     });
     const container = createRevokerClients(clientOptions);

@@ -145,7 +145,7 @@ describe('names and ARNs', () => {
 // No name retyped outside lib/naming.
 
 /** Source folders whose code must take its names from lib/naming. */
-const SCANNED = ['constructs', 'lambda', 'lib', 'bin', 'scripts'];
+const SCANNED = ['constructs', 'lambda', 'lib', 'bin', 'scripts', 'bench'];
 const OWNERS = [path.join('lib', 'naming') + path.sep];
 
 function sourceFiles(dir: string): string[] {

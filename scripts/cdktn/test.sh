@@ -58,8 +58,9 @@ t=$(date +%s)
 npx tsc --noEmit -p tsconfig.json
 npx jsii >/dev/null
 echo "test:cdktn: type-checked and compiled with jsii in $(( $(date +%s) - t )) s" >&2
+bash "$root/scripts/engine/venv.sh" >/dev/null   # the engines tests run (checkov, moto, parliament, zizmor), as npm test's pretest does
 t=$(date +%s)
 status=0
 npx jest "$@" || status=$?
-echo "test:cdktn: jest in $(( $(date +%s) - t )) s; total $(( $(date +%s) - start )) s" >&2
+echo "test:cdktn: jest in $(( $(date +%s) - t )) s; total $(( $(date +%s) - start )) s (load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 exit "$status"

@@ -7,7 +7,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { Annotations, Aspects, DefaultTokenResolver, Lazy, LocalBackend, StringConcat, Tokenization, S3Backend, TerraformOutput, TerraformStack, TerraformResource, Token } from '../lib/private/cdk';
 import { AwsProvider, DataAwsCallerIdentity, IamPolicy, SsmParameter, CloudwatchEventRule, LambdaPermission } from './aws';
-import { AccountQuotaValues, ACCOUNT_QUOTAS, AwsLimits, checkAccountQuotas, quotaValue, QuotaUsage } from '../lib/limits';
+import { AccountQuotaValues, ACCOUNT_QUOTAS, AwsLimits, checkAccountQuotas, quotaValue, QuotaUsage, ssmParameterTier } from '../lib/limits';
 import { eventPatternSize } from '../lib/detections';
 import { AgentIamError, stackProblem } from '../lib/errors';
 import { ControlCatalog, MaturityStage } from '../lib/maturity';
@@ -234,6 +234,8 @@ export class AgentIamStack extends TerraformStack {
   private emitted?: { document: any; nodes: number };
   /** What agents read from the environment (plain values). */
   private agentEnvironment!: ReturnType<AgentIamStack['_agentEnvironment']>;
+  /** Agents' parameters too large for SSM, found while wiring them (synth). */
+  private readonly parameterProblems: string[] = [];
   /** Problems with the stack's own props (environment, region), reported at synth with the rest. */
   private readonly inputProblems: string[];
   private quotas?: AccountQuotaValues;
@@ -544,7 +546,8 @@ export class AgentIamStack extends TerraformStack {
       description: `Registry entry of agent ${a.agentName} (${this.environment})`,
       type: 'SecureString',
       keyId: this.auditKeyArn,
-      tier: 'Standard',
+      tier: this.parameterTier(a, 'registry entry', JSON.stringify(entry),
+        'declare fewer delegation.awsPrincipals (callers) or delegation.onBehalfOfPatterns, for example one runtime role per caller kind'),
       value: JSON.stringify(entry),
     });
     for (const t of a.sessionPolicies) {
@@ -554,10 +557,11 @@ export class AgentIamStack extends TerraformStack {
         description: `Session-policy template ${t.name} of agent ${a.agentName}, for the credential broker`,
         type: 'SecureString',
         keyId: this.auditKeyArn,
-        tier: 'Standard',
+        tier: this.parameterTier(a, `session-policy template ${t.name}`, templateJson, 'split the template into smaller ones'),
         value: templateJson,
       });
       if (this.stage >= MaturityStage.ADAPTIVE) {
+        const readOnly = JSON.stringify(readOnlyVariant(JSON.parse(templateJson)));
         // The broker hands out this read-only variant at elevated risk; computed here because the
         // bundled broker does not carry the AWS service reference.
         new SsmParameter(a, `session-policy-${t.name}-read-only`, {
@@ -565,8 +569,8 @@ export class AgentIamStack extends TerraformStack {
           description: `Read-only variant of template ${t.name} of agent ${a.agentName} (elevated risk)`,
           type: 'SecureString',
           keyId: this.auditKeyArn,
-          tier: 'Standard',
-          value: JSON.stringify(readOnlyVariant(JSON.parse(templateJson))),
+          tier: this.parameterTier(a, `read-only variant of template ${t.name}`, readOnly, 'split the template into smaller ones'),
+          value: readOnly,
         });
       }
     }
@@ -579,6 +583,23 @@ export class AgentIamStack extends TerraformStack {
         : [...(a.delegation?.awsPrincipals ?? []), ...(a.delegation?.thirdParties ?? []).map((t) => t.principal)],
       allowedRegions: a.context.allowedRegions,
     });
+  }
+
+  /**
+   * The SSM tier of one of an agent's parameters: Standard up to 4 KB, Advanced up to 8 KB (with
+   * a warning: advanced parameters are charged), and a synth problem naming the agent beyond that.
+   */
+  private parameterTier(a: AgentIdentity, what: string, value: string, fix: string): 'Standard' | 'Advanced' {
+    const references = value.match(/\$\{TfToken\[[^\]]*\]\}/g) ?? [];
+    const literal = references.reduce((v, r) => v.replace(r, ''), value);
+    const { tier, size } = ssmParameterTier(literal, references.length);
+    if (tier === 'Advanced') {
+      Annotations.of(a).addWarning(`agent "${a.agentName}": its ${what} is about ${size} bytes, over the ${AwsLimits.SSM_STANDARD_VALUE_MAX} bytes of a standard SSM parameter; `
+        + 'it is written as an advanced parameter (charged per month). To keep it standard, ' + fix);
+    } else if (tier === undefined) {
+      this.parameterProblems.push(`agent "${a.agentName}": its ${what} is about ${size} bytes; an SSM parameter holds at most ${AwsLimits.SSM_ADVANCED_VALUE_MAX} bytes (advanced tier). Fix: ${fix}`);
+    }
+    return tier ?? 'Advanced';
   }
 
   /** Registers data events for what the agents are granted (S3 object prefixes, DynamoDB tables). */
@@ -676,7 +697,7 @@ export class AgentIamStack extends TerraformStack {
   }
 
   private validateStack(): string[] {
-    const problems: string[] = [...this.inputProblems, ...checkAccountQuotas(this.environment, this._quotaUsage(), this.quotas)];
+    const problems: string[] = [...this.inputProblems, ...this.parameterProblems, ...checkAccountQuotas(this.environment, this._quotaUsage(), this.quotas)];
     const seen = new Map<string, number>();
     const agents = this.agents;
     for (const a of agents) seen.set(a.agentName, (seen.get(a.agentName) ?? 0) + 1);

@@ -46,6 +46,22 @@ export class AwsLimits {
    * resolves it. Deliberately generous so that size checks err on the safe side.
    */
   public static readonly UNRESOLVED_TOKEN_ESTIMATE = 128;
+  /** Size of a standard-tier SSM parameter value, bytes (4 KB). */
+  public static readonly SSM_STANDARD_VALUE_MAX = 4096;
+  /** Size of an advanced-tier SSM parameter value, bytes (8 KB; advanced parameters are charged per month). */
+  public static readonly SSM_ADVANCED_VALUE_MAX = 8192;
+}
+
+/**
+ * The SSM tier a parameter value needs: `Standard` up to 4 KB, `Advanced` up to 8 KB (charged
+ * per parameter and month), or undefined when it fits neither. Sizes are UTF-8 bytes, with
+ * each unresolved reference counted as `AwsLimits.UNRESOLVED_TOKEN_ESTIMATE` characters.
+ * Source: AWS Systems Manager quotas (parameter value size).
+ */
+export function ssmParameterTier(value: string, unresolvedReferences: number = 0): { tier: 'Standard' | 'Advanced' | undefined; size: number } {
+  const size = Buffer.byteLength(value, 'utf8') + unresolvedReferences * AwsLimits.UNRESOLVED_TOKEN_ESTIMATE;
+  const tier = size <= AwsLimits.SSM_STANDARD_VALUE_MAX ? 'Standard' : size <= AwsLimits.SSM_ADVANCED_VALUE_MAX ? 'Advanced' : undefined;
+  return { tier, size };
 }
 
 /**

@@ -119,3 +119,40 @@ describe('1000 stage-4 agents', () => {
     });
   });
 });
+
+describe('SSM parameter size of an agent\'s registry entry', () => {
+  /** A stage-4 agent with `callers` declared principals (broker callers: they go to its registry entry, not its trust). */
+  function registryOf(callers: number): { tier: string; warnings: string[]; error: string } {
+    const stack = fleetStack(0);
+    const principals = Array.from({ length: callers }, (_, i) => `arn:aws:iam::${ACCOUNT}:role/runtimes/agent-runtime-caller-${String(i).padStart(3, '0')}`);
+    const [props] = fleet(1);
+    const agent = stack.addAgent({ ...props, delegation: { ...props.delegation, awsPrincipals: principals } });
+    let error = '';
+    let tf: any;
+    try {
+      tf = JSON.parse(Testing.synth(stack, true));
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    const warnings = agent.node.metadata.filter((m) => m.type.endsWith('/warn')).map((m) => String(m.data));
+    const entry = tf ? Object.values<any>(tf.resource.aws_ssm_parameter).find((p) => p.name === '/agent-iam/fleet/agents/agent-0000') : undefined;
+    return { tier: entry?.tier, warnings, error };
+  }
+
+  test('a small entry is a standard parameter, without warning', () => {
+    const r = registryOf(2);
+    expect(r).toEqual({ tier: 'Standard', warnings: [], error: '' });
+  });
+
+  test('an entry over 4 KB (60 callers) is written as an advanced parameter, with a warning naming the agent and the fix', () => {
+    const r = registryOf(60);
+    expect(r.error).toBe('');
+    expect(r.tier).toBe('Advanced');
+    expect(r.warnings).toEqual([expect.stringMatching(/^agent "agent-0000": its registry entry is about \d+ bytes, over the 4096 bytes of a standard SSM parameter; it is written as an advanced parameter \(charged per month\)\. To keep it standard, declare fewer delegation\.awsPrincipals/)]);
+  });
+
+  test('an entry over 8 KB fails synth naming the agent, the size, the limit and the fix', () => {
+    const r = registryOf(120);
+    expect(r.error).toMatch(/agent "agent-0000": its registry entry is about \d+ bytes; an SSM parameter holds at most 8192 bytes \(advanced tier\)\. Fix: declare fewer delegation\.awsPrincipals \(callers\)/);
+  });
+});

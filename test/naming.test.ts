@@ -148,12 +148,15 @@ describe('names and ARNs', () => {
 const SCANNED = ['constructs', 'lambda', 'lib', 'bin', 'scripts', 'bench'];
 const OWNERS = [path.join('lib', 'naming') + path.sep];
 
+/** Generated folders (git-ignored build and benchmark output), never sources. */
+const GENERATED = new Set(['node_modules', 'out', 'dist', 'cdktf.out', 'coverage']);
+
 function sourceFiles(dir: string): string[] {
   const abs = path.join(ROOT, dir);
   if (!fs.existsSync(abs)) return [];
   return fs.readdirSync(abs, { withFileTypes: true }).flatMap((e) => {
     const rel = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'node_modules' ? [] : sourceFiles(rel);
+    if (e.isDirectory()) return GENERATED.has(e.name) ? [] : sourceFiles(rel);
     return /\.(ts|js)$/.test(e.name) && !e.name.endsWith('.d.ts') ? [rel] : [];
   });
 }

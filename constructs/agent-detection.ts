@@ -109,6 +109,11 @@ export class AgentDetection extends Construct {
       .filter((p) => p.rule.id !== 'DET-3.11' || this.props.guardDutyFindings);
   }
 
+  /** Whether the rules are made (agents can no longer join them). */
+  public get isFinalized(): boolean {
+    return this.finalized;
+  }
+
   /** Makes the rules (once): called by an aspect at synth, when every agent is registered. */
   public finalize(): void {
     if (this.finalized) return;

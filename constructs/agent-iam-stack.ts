@@ -232,6 +232,8 @@ export class AgentIamStack extends TerraformStack {
   private boundaryCache?: { statements: Statement[][]; result: { doc: PolicyDoc; scope: BoundaryScope; size: number } };
   /** The document the last validation judged, handed once to the toTerraform() that follows it. */
   private emitted?: { document: any; nodes: number };
+  /** True while runAllValidations runs. */
+  private validating = false;
   /** What agents read from the environment (plain values). */
   private agentEnvironment!: ReturnType<AgentIamStack['_agentEnvironment']>;
   /** Agents' parameters too large for SSM, found while wiring them (synth). */
@@ -445,7 +447,8 @@ export class AgentIamStack extends TerraformStack {
 
   /** The environment's agents: every AgentIdentity in the stack's tree, in creation order. */
   public get agents(): AgentIdentity[] {
-    return this.node.findAll().filter((c): c is AgentIdentity => c instanceof AgentIdentity);
+    // Only agents whose resources this stack writes (an agent under a nested stack belongs to that stack).
+    return this.node.findAll().filter((c): c is AgentIdentity => c instanceof AgentIdentity && TerraformStack.of(c) === this);
   }
 
   /**
@@ -469,6 +472,9 @@ export class AgentIamStack extends TerraformStack {
   private wireAgents(): void {
     for (const a of this.agents) {
       if (this.wired.has(a)) continue;
+      // An agent found after the detection rules were made (a second synth of the same stack)
+      // cannot join them: reported with the stack's other problems, and left unwired.
+      if (this.detection?.isFinalized) continue;
       this.wired.add(a);
       a._materialize(this.tokenAge && Number.isInteger(a.sessionTtl) ? this.tokenAge.policyArn(a.sessionTtl) : undefined);
       this.registerDataEvents(a);
@@ -592,7 +598,8 @@ export class AgentIamStack extends TerraformStack {
   private parameterTier(a: AgentIdentity, what: string, value: string, fix: string): 'Standard' | 'Advanced' {
     const references = value.match(/\$\{TfToken\[[^\]]*\]\}/g) ?? [];
     const literal = references.reduce((v, r) => v.replace(r, ''), value);
-    const { tier, size } = ssmParameterTier(literal, references.length);
+    // References here are ARNs (the agent's role, its token-age policy, callers' roles): each counted at the longest role ARN.
+    const { tier, size } = ssmParameterTier(literal, references.length, AwsLimits.IAM_ROLE_ARN_MAX);
     if (tier === 'Advanced') {
       Annotations.of(a).addWarning(`agent "${a.agentName}": its ${what} is about ${size} bytes, over the ${AwsLimits.SSM_STANDARD_VALUE_MAX} bytes of a standard SSM parameter; `
         + 'it is written as an advanced parameter (charged per month). To keep it standard, ' + fix);
@@ -629,9 +636,12 @@ export class AgentIamStack extends TerraformStack {
   private emittedEnvironment(): TerraformEnvironment {
     const emitted = super.toTerraform();
     // Synth resolves the whole stack once more right after validation (`toTerraform()`), the
-    // costliest step at fleet scale; the document judged here is handed to that call instead.
-    this.emitted = { document: emitted, nodes: this.node.findAll().length };
-    queueMicrotask(() => { this.emitted = undefined; });
+    // costliest step at fleet scale; the document judged here is handed to that call instead,
+    // only when it is judged inside runAllValidations (as cdktf synth does) and that passes.
+    if (this.validating) {
+      this.emitted = { document: emitted, nodes: this.node.findAll().length };
+      queueMicrotask(() => { this.emitted = undefined; });
+    }
     return readEnvironment(parseTerraformJson(emitted, this.environment, `stack ${this.environment}`));
   }
 
@@ -640,6 +650,23 @@ export class AgentIamStack extends TerraformStack {
    * no construct added since), this is the very document the stage check judged; otherwise the
    * stack is resolved afresh.
    */
+  /**
+   * Runs every validation of the stack; the document the stage check judged is kept for the
+   * toTerraform() that follows only when no validation fails.
+   */
+  public runAllValidations(): void {
+    this.emitted = undefined;
+    this.validating = true;
+    try {
+      super.runAllValidations();
+    } catch (e) {
+      this.emitted = undefined;
+      throw e;
+    } finally {
+      this.validating = false;
+    }
+  }
+
   public toTerraform(): any {
     const cached = this.emitted;
     this.emitted = undefined;
@@ -700,6 +727,10 @@ export class AgentIamStack extends TerraformStack {
     const problems: string[] = [...this.inputProblems, ...this.parameterProblems, ...checkAccountQuotas(this.environment, this._quotaUsage(), this.quotas)];
     const seen = new Map<string, number>();
     const agents = this.agents;
+    for (const a of agents.filter((x) => !this.wired.has(x))) {
+      problems.push(`agent "${a.agentName}": was created after stack "${this.environment}" wired its agents at synth (inside an Aspect, or after a first synth of this stack), `
+        + 'so its policies, registry entry, data events and detections were never laid out. Create every agent (stack.addAgent or new AgentIdentity) before synth');
+    }
     for (const a of agents) seen.set(a.agentName, (seen.get(a.agentName) ?? 0) + 1);
     for (const [name, n] of seen) {
       if (n > 1) problems.push(stackProblem(this.environment, 'agents', `agent "${name}" is declared ${n} times; agent names must be unique in an environment (one role per agent)`));

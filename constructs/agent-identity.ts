@@ -5,7 +5,7 @@
  * make it a first-class identity (owner, purpose, environment, stage).
  */
 import { Construct } from 'constructs';
-import { Annotations } from '../lib/private/cdk';
+import { Annotations, TerraformStack } from '../lib/private/cdk';
 import { IamRole, IamRolePolicy, IamPolicy, IamRolePolicyAttachment } from './aws';
 import { AwsLimits } from '../lib/limits';
 import { agentProblem, agentSubject } from '../lib/errors';
@@ -111,8 +111,6 @@ export class AgentIdentity extends Construct {
   private readonly props: AgentIdentityProps;
   /** Problems found at construction (names, durations, delegation, tags). */
   private readonly problems: string[] = [];
-  /** Problems of the grants and their layout, found when the policies are laid out (synth). */
-  private grantProblems: string[] = [];
   private readonly trust: PolicyDoc;
   private readonly grants: Grant[];
   private readonly tagValues: Record<string, string>;
@@ -133,6 +131,12 @@ export class AgentIdentity extends Construct {
       throw new Error(`agent "${props?.name}": AgentIdentity must be created inside an AgentIamStack (it needs the environment, its permissions boundary and audit trail); create it with the stack as scope or use stack.addAgent(...)`);
     }
     this.env = ctx;
+    const home = TerraformStack.of(this);
+    if (!isAgentIamStack(home)) {
+      // Reported by the nested stack's synth validation (the AgentIamStack does not count this agent).
+      this.problems.push(agentProblem(props?.name ?? '', 'scope', `is inside stack "${home.node.id}", a plain TerraformStack nested in an AgentIamStack; `
+        + 'its role would be written to that stack, where no boundary, audit or stage check applies. Create the agent in the AgentIamStack itself (under any construct that is not a stack)'));
+    }
     this.props = props;
     const name = props.name ?? '';
     this.agentName = name;
@@ -235,7 +239,7 @@ export class AgentIdentity extends Construct {
 
     // The grants are laid out into policies at synth (`_materialize`, called by the stack's wiring
     // aspect), so grants added after construction (addGrant) are laid out with the rest.
-    this.node.addValidation({ validate: () => [...this.problems, ...this.grantProblems] });
+    this.node.addValidation({ validate: () => [...this.problems, ...this.compute().problems] });
   }
 
   /**
@@ -247,6 +251,11 @@ export class AgentIdentity extends Construct {
   public addGrant(grant: Grant): void {
     if (this.materialized) {
       throw new Error(`agent "${this.agentName}": addGrant after synth: the grants were already laid out into policies; add grants before \`cdktf synth\``);
+    }
+    if (!(grant instanceof Grant)) {
+      // Reported at synth with the agent's other problems (JavaScript and Python callers can pass anything).
+      this.problems.push(agentProblem(this.agentName, `addGrant(${this.grants.length})`, `${grant === undefined ? 'undefined' : JSON.stringify(grant)} is not a Grant; pass one made by Grant.allow(...) or a Grant helper such as Grant.readS3Prefix(...)`));
+      return;
     }
     this.grants.push(grant);
     this.computed = undefined;
@@ -290,8 +299,7 @@ export class AgentIdentity extends Construct {
   public _materialize(tokenAgePolicyArn: string | undefined): void {
     if (this.materialized) return;
     this.materialized = true;
-    const { statements, problems, layout } = this.compute();
-    this.grantProblems = problems;
+    const { statements, layout } = this.compute();
     const name = this.agentName;
     for (const [arn, region, allowed] of resourcesOutsideRegions(statements)) {
       Annotations.of(this).addWarning(`${agentSubject(name)}: permissions: "${arn}" is in ${region}, outside the agent's allowed regions (${allowed.join(', ')}); `

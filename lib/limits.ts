@@ -46,6 +46,11 @@ export class AwsLimits {
    * resolves it. Deliberately generous so that size checks err on the safe side.
    */
   public static readonly UNRESOLVED_TOKEN_ESTIMATE = 128;
+  /**
+   * Longest IAM role ARN: `arn:aws-us-gov:iam::<12 digits>:role` (37), a path of up to 512 and a
+   * name of up to 64 characters. What an unresolved role reference may take once resolved.
+   */
+  public static readonly IAM_ROLE_ARN_MAX = 37 + 512 + 64;
   /** Size of a standard-tier SSM parameter value, bytes (4 KB). */
   public static readonly SSM_STANDARD_VALUE_MAX = 4096;
   /** Size of an advanced-tier SSM parameter value, bytes (8 KB; advanced parameters are charged per month). */
@@ -55,11 +60,12 @@ export class AwsLimits {
 /**
  * The SSM tier a parameter value needs: `Standard` up to 4 KB, `Advanced` up to 8 KB (charged
  * per parameter and month), or undefined when it fits neither. Sizes are UTF-8 bytes, with
- * each unresolved reference counted as `AwsLimits.UNRESOLVED_TOKEN_ESTIMATE` characters.
+ * each unresolved reference counted as `referenceSize` characters (default
+ * `AwsLimits.UNRESOLVED_TOKEN_ESTIMATE`; the longest value it may resolve to, where known).
  * Source: AWS Systems Manager quotas (parameter value size).
  */
-export function ssmParameterTier(value: string, unresolvedReferences: number = 0): { tier: 'Standard' | 'Advanced' | undefined; size: number } {
-  const size = Buffer.byteLength(value, 'utf8') + unresolvedReferences * AwsLimits.UNRESOLVED_TOKEN_ESTIMATE;
+export function ssmParameterTier(value: string, unresolvedReferences: number = 0, referenceSize: number = AwsLimits.UNRESOLVED_TOKEN_ESTIMATE): { tier: 'Standard' | 'Advanced' | undefined; size: number } {
+  const size = Buffer.byteLength(value, 'utf8') + unresolvedReferences * referenceSize;
   const tier = size <= AwsLimits.SSM_STANDARD_VALUE_MAX ? 'Standard' : size <= AwsLimits.SSM_ADVANCED_VALUE_MAX ? 'Advanced' : undefined;
   return { tier, size };
 }

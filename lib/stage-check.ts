@@ -17,6 +17,8 @@ import { AGENT_TAGS } from './naming';
 
 /** Detection rules a stage-3 environment must deploy (the optional ones excluded). */
 const REQUIRED_DETECTIONS = DETECTION_RULES.filter((r) => !r.optional).map((r) => r.id);
+/** Rules on per-agent facts (declared principals, regions): an environment without agents has nothing for them to match. */
+const PER_AGENT_DETECTIONS = new Set(DETECTION_RULES.filter((r) => r.perAgent).map((r) => r.id));
 
 /** Tag keys the library writes on every agent role (defined in lib/naming). */
 export { AGENT_TAGS };
@@ -224,16 +226,17 @@ const STACK_CHECKS: Record<string, StackCheck> = {
   'AIAM-2.08': (s) => (s.trails.some((t) => t.multiRegion && t.logFileValidation) ? [] : ['no multi-region trail with log file validation']),
   'AIAM-2.09': (s) => (s.trails.some((t) => t.kmsEncrypted && t.bucketVersioned && t.bucketKmsEncrypted && t.bucketPublicAccessBlocked && t.bucketOwnerEnforced && t.bucketTlsOnly)
     ? [] : ['no trail delivers into an encrypted, versioned, TLS-only, owner-enforced bucket with public access blocked']),
-  'AIAM-3.03': (s) => (s.registry ? [] : ['no agent registry is published']),
+  // An environment without agents yet has nothing to register or to watch per agent.
+  'AIAM-3.03': (s) => (s.registry || s.agents.length === 0 ? [] : ['no agent registry is published']),
   'AIAM-3.07': (s) => {
-    const missing = REQUIRED_DETECTIONS.filter((id) => !(s.detectionRuleIds ?? []).includes(id));
+    const missing = REQUIRED_DETECTIONS.filter((id) => !(s.detectionRuleIds ?? []).includes(id) && !(s.agents.length === 0 && PER_AGENT_DETECTIONS.has(id)));
     return missing.length === 0 ? [] : [`detection rules missing: ${missing.join(', ')}`];
   },
   'AIAM-4.01': (s) => {
     const r = s.revocation;
     if (!r) return ['no revoker is deployed'];
     const needed = DETECTION_RULES.filter((d) => !d.optional && !d.notifyOnly && REVOKING_SEVERITIES.includes(d.severity)).map((d) => d.id);
-    const missing = needed.filter((id) => !r.wiredRuleIds.includes(id));
+    const missing = needed.filter((id) => !r.wiredRuleIds.includes(id) && !(s.agents.length === 0 && PER_AGENT_DETECTIONS.has(id)));
     return [...missing.map((id) => `high-severity detection ${id} does not reach the revoker`), ...(r.killSwitch ? [] : ['no manual kill switch'])];
   },
   'AIAM-4.02': (s) => {

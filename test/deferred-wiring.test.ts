@@ -97,3 +97,97 @@ describe('agents found in the tree', () => {
     expect(fs.existsSync(path.join(__dirname, '..', 'constructs', 'agent-iam-context.ts'))).toBe(false);
   });
 });
+
+describe('agents and grants that arrive too late or in the wrong place (attacks that once worked)', () => {
+  const { Aspects, TerraformStack, App } = require('../lib/private/cdk');
+  const { AwsProvider, IamRole } = require('../constructs/aws');
+
+  test('an agent created by a user Aspect during synth is an error naming it, and its own problems are reported too', () => {
+    const stack = newStack();
+    const team = new Construct(stack, 'team');
+    let made = false;
+    Aspects.of(team).add({ visit: () => {
+      if (made) return;
+      made = true;
+      new AgentIdentity(team, 'late', agentProps({ name: 'late', permissions: [Grant.allow({ actions: ['s3:GetObjekt'], resources: [`${BUCKET}/x/*`] })] }));
+    } });
+    const message = errorOf(() => Testing.synth(stack, true));
+    expect(message).toContain('agent "late": was created after stack "dev" wired its agents at synth (inside an Aspect, or after a first synth of this stack)');
+    expect(message).toMatch(/agent "late": permissions\[0\]\.actions: action "s3:GetObjekt" does not exist/);
+  });
+
+  test('an agent added after a first synth of a stage-3 stack is a collected error, not a stack trace, and is not half-wired', () => {
+    const stack = newStack({ stage: MaturityStage.ENHANCED });
+    stack.addAgent(agentProps({ expiresAt: '2027-06-30' }));
+    Testing.synth(stack, true);
+    stack.addAgent(agentProps({ name: 'second', expiresAt: '2027-06-30', context: { allowedRegions: ['eu-west-1'] } }));
+    const message = errorOf(() => Testing.synth(stack, true));
+    expect(message).toContain('agent "second": was created after stack "dev" wired its agents at synth');
+    expect(message).not.toMatch(/added after the detection rules were made/);
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('agent "second": was created after');
+  });
+
+  test('an agent under a plain TerraformStack nested in an AgentIamStack is refused by that stack\'s synth', () => {
+    const stack = newStack();
+    const nested = new TerraformStack(stack, 'team');
+    new AwsProvider(nested, 'aws', { region: 'us-east-1' });
+    new AgentIdentity(nested, 'triage', agentProps());
+    expect(stack.agents).toEqual([]);
+    expect(errorOf(() => Testing.synth(nested, true))).toContain('agent "triage": scope: is inside stack "team", a plain TerraformStack nested in an AgentIamStack');
+  });
+
+  test('addGrant with something that is not a Grant (JavaScript, Python) is a synth error naming the agent', () => {
+    const stack = newStack();
+    const agent = stack.addAgent(agentProps());
+    agent.addGrant(undefined as any);
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('agent "triage": addGrant(0): undefined is not a Grant; pass one made by Grant.allow(...)');
+  });
+
+  test('a failed validation does not hand its document to a later synth: an override made after it is written', () => {
+    const stack = newStack();
+    const agent = stack.addAgent(agentProps());
+    agent.role.addOverride('permissions_boundary', null);
+    expect(errorOf(() => Testing.synth(stack, true))).toContain('AIAM-2.06');
+    agent.role.addOverride('max_session_duration', 7200);
+    const out = JSON.parse(Testing.synth(stack));
+    const role = Object.values(out.resource.aws_iam_role).find((r: any) => r.name === 'agent-triage-dev') as any;
+    expect(role.max_session_duration).toBe(7200);
+  });
+
+  test('validating the construct tree directly (node.validate) does not keep a document: a later override is written', () => {
+    const stack = newStack();
+    const agent = stack.addAgent(agentProps());
+    Testing.synth(stack, true);
+    stack.node.validate();
+    agent.role.addOverride('description', 'changed after validation');
+    const out = stack.toTerraform();
+    const role = Object.values(out.resource.aws_iam_role).find((r: any) => r.name === 'agent-triage-dev') as any;
+    expect(role.description).toBe('changed after validation');
+  });
+
+  test('synth resolves the stack once for the stage check and writes that very document', () => {
+    const stack = newStack({ stage: MaturityStage.ENHANCED });
+    stack.addAgent(agentProps({ expiresAt: '2027-06-30' }));
+    const resolve = jest.spyOn(TerraformStack.prototype, 'toTerraform');
+    const out = JSON.parse(Testing.synth(stack, true));
+    expect(resolve).toHaveBeenCalledTimes(1);
+    resolve.mockRestore();
+    expect(Object.keys(out.resource.aws_ssm_parameter).length).toBeGreaterThan(0);
+  });
+
+  test.each([MaturityStage.FOUNDATION, MaturityStage.ENHANCED, MaturityStage.ADAPTIVE])('a stack with no agents yet synthesizes at stage %s (the library\'s own roles are not agents)', (stage) => {
+    const stack = newStack({ stage });
+    expect(errorOf(() => Testing.synth(stack, true))).toBe('');
+  });
+
+  test('an agent\'s registry entry with role references is sized with each reference at the longest role ARN', () => {
+    const stack = newStack({ stage: MaturityStage.ADAPTIVE });
+    const callers = Array.from({ length: 14 }, (_, i) => new IamRole(stack, `caller-${i}`, {
+      name: `caller-${i}`, path: `/${'p'.repeat(200)}/`, assumeRolePolicy: '{"Version":"2012-10-17","Statement":[]}',
+    }).arn);
+    stack.addAgent(agentProps({ expiresAt: '2027-06-30', delegation: { awsPrincipals: callers, onBehalfOfPatterns: ['*@example.com'] },
+      sessionPolicies: [{ name: 'read', permissions: [Grant.readDynamoItems(TABLE)] }] }));
+    expect(errorOf(() => Testing.synth(stack, true))).toMatch(/agent "triage": its registry entry is about \d+ bytes; an SSM parameter holds at most 8192 bytes/);
+    void App;
+  });
+});

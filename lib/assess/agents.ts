@@ -6,7 +6,8 @@
  * 1. an `aws_iam_role` tagged `agent:id` (the tag value is the agent's name);
  * 2. an `aws_iam_role` whose path starts with `/agents/`;
  * 3. only in configurations with no role recognised by 1 or 2 (configurations this library did
- *    not write): an `aws_iam_role` whose trust policy lets some principal assume it and whose
+ *    not write, or a library stack with no agents yet): an `aws_iam_role` not under the library's
+ *    own path (`/agent-iam/`) whose trust policy lets some principal assume it and whose
  *    name, description or tags contain a word such as agent, bot, assistant, copilot, llm or ai
  *    (`support-bot`, `TicketAgentRole`, tag `Purpose = "chatbot"`), or that an
  *    `aws_bedrockagent_agent` runs as; when several workloads (Lambda functions, ECS task
@@ -24,7 +25,7 @@ import { resolvePolicyValue } from './policy-document';
 import { policyByArn, PolicySource, rolePolicySources, userPolicySources } from './policy-source';
 import { ResourceIndex, tagsOf } from './resource-index';
 import { numberOf } from './values';
-import { AGENT_ROLE_PATH_PREFIX, AGENT_TAGS } from '../naming';
+import { AGENT_ROLE_PATH_PREFIX, AGENT_TAGS, LIBRARY_ROLE_PATH } from '../naming';
 
 /** How an agent identity was recognised (see the module comment of lib/assess/agents.ts). */
 export type Recognition = 'agent:id tag' | 'agents path' | 'name or tags' | 'bedrock agent' | 'access key';
@@ -146,6 +147,9 @@ export function readAgents(index: ResourceIndex, notes: AdHocFinding[]): Terrafo
       const trust = resolvePolicyValue(r.values.assume_role_policy, index, r);
       const workloads = workloadsOf.get(r) ?? [];
       const bedrock = workloads.some((w) => w.type === 'aws_bedrockagent_agent');
+      // The library's own roles (its functions' and the trail's, under /agent-iam/) are never agents,
+      // however they are named: a stack with no agents yet is not an ad hoc one.
+      if (!bedrock && String(r.values.path ?? '').startsWith(LIBRARY_ROLE_PATH)) continue;
       if (!bedrock && !(agentLike(r) && trustAllowsSomeone(trust))) continue;
       const recognisedBy: Recognition = bedrock ? 'bedrock agent' : 'name or tags';
       if (workloads.length > 1) {

@@ -6,7 +6,8 @@
  * Sentinel and Elastic S3 inputs).
  */
 import { Construct } from 'constructs';
-import { Lazy } from '../lib/private/cdk';
+import { Annotations, Lazy } from '../lib/private/cdk';
+import { ADVANCED_SELECTOR_VALUES_MAX, AdvancedEventSelector, DataEventTarget, fitDataEventSelectors, FittedSelectors } from '../lib/data-events';
 import { Cloudtrail, CloudwatchLogGroup, IamRole, IamRolePolicy, KmsKey, KmsAlias, S3Bucket, S3BucketLifecycleConfiguration, S3BucketNotification, S3BucketOwnershipControls, S3BucketPolicy, S3BucketPublicAccessBlock, S3BucketServerSideEncryptionConfigurationA, S3BucketVersioningA, SqsQueue, SqsQueuePolicy } from './aws';
 import { policyDoc, policyJson } from '../lib/policy';
 import { markLibraryOwned } from './terraform-literals';
@@ -78,13 +79,15 @@ export class AgentAuditTrail extends Construct {
   /** The trail's ARN, computed from its name so that policies can name it before it exists. */
   public readonly trailArn: string;
 
-  private readonly s3DataEventPrefixes = new Set<string>();
-  private readonly dynamoDataEventTables = new Set<string>();
+  private readonly environment: string;
+  private readonly dataEventTargets = new Map<string, DataEventTarget>();
+  private fitted?: { size: number; result: FittedSelectors };
 
   constructor(scope: Construct, id: string, props: AgentAuditTrailProps) {
     super(scope, id);
     markLibraryOwned(this);
     const { environment: env, partition, region, accountId } = props;
+    this.environment = env;
     const retention = props.logRetentionDays ?? 365;
     if (retention < 365) {
       throw new Error(`stack "${env}": audit.logRetentionDays: ${retention} days is below the 365 days a SIEM-grade audit store keeps; omit it or set 365 or more`);
@@ -275,45 +278,55 @@ export class AgentAuditTrail extends Construct {
       dependsOn: [bucketPolicy],
       tags: { [AGENT_TAGS.environment]: env },
     });
+    this.node.addValidation({ validate: () => this.warnIfWidened() });
   }
 
   /**
    * Record S3 data events for objects under an ARN prefix
-   * (`arn:aws:s3:::bucket/prefix/`).
+   * (`arn:aws:s3:::bucket/prefix/`; Terraform references are kept verbatim).
    */
   public addS3DataEvents(objectArnPrefix: string): void {
-    this.s3DataEventPrefixes.add(objectArnPrefix);
+    this.addDataEvents({ type: 'AWS::S3::Object', operator: 'StartsWith', value: objectArnPrefix });
   }
 
   /** Record DynamoDB data events for a table ARN. */
   public addDynamoDbDataEvents(tableArn: string): void {
-    this.dynamoDataEventTables.add(tableArn);
+    this.addDataEvents({ type: 'AWS::DynamoDB::Table', operator: 'Equals', value: tableArn });
+  }
+
+  /** Record data events for one selector value (an S3 object prefix, a table ARN or a table ARN prefix). */
+  public addDataEvents(target: DataEventTarget): void {
+    this.dataEventTargets.set(`${target.type} ${target.operator} ${target.value}`, target);
+  }
+
+  /**
+   * The trail's advanced event selectors, within CloudTrail's quota of 500 values across all of
+   * them (widened, never narrowed, when the exact ones would be over; see `fitDataEventSelectors`).
+   */
+  public get advancedEventSelectors(): AdvancedEventSelector[] {
+    return this.fit().selectors;
+  }
+
+  private fit(): FittedSelectors {
+    const size = this.dataEventTargets.size;
+    if (this.fitted?.size !== size) this.fitted = { size, result: fitDataEventSelectors([...this.dataEventTargets.values()]) };
+    return this.fitted.result;
+  }
+
+  /** The synth warning when the selectors were widened to fit CloudTrail's quota. */
+  private warnIfWidened(): string[] {
+    const { widened, requested, values } = this.fit();
+    if (widened) {
+      const fmt = (n: number) => n.toLocaleString('en-US');
+      Annotations.of(this).addWarning(`stack "${this.environment}": audit trail: data events of what agents are granted need ${fmt(requested)} selector values, `
+        + `over CloudTrail's ${ADVANCED_SELECTOR_VALUES_MAX} values across all advanced event selectors of a trail (cannot be raised); `
+        + `coverage was widened to fit (${fmt(values)} values): ${widened.join('; ')}. The trail records (and bills) data events of resources no agent is granted. `
+        + 'To keep it exact, split the agents over environments (one trail each) or grant fewer distinct buckets, prefixes and tables');
+    }
+    return [];
   }
 
   private eventSelectors(): any[] {
-    const selectors: any[] = [{ name: 'Management events', field_selector: [{ field: 'eventCategory', equals: ['Management'] }] }];
-    const s3 = [...this.s3DataEventPrefixes].sort();
-    if (s3.length > 0) {
-      selectors.push({
-        name: 'S3 object events of agent-granted prefixes',
-        field_selector: [
-          { field: 'eventCategory', equals: ['Data'] },
-          { field: 'resources.type', equals: ['AWS::S3::Object'] },
-          { field: 'resources.ARN', starts_with: s3 },
-        ],
-      });
-    }
-    const ddb = [...this.dynamoDataEventTables].sort();
-    if (ddb.length > 0) {
-      selectors.push({
-        name: 'DynamoDB item events of agent-granted tables',
-        field_selector: [
-          { field: 'eventCategory', equals: ['Data'] },
-          { field: 'resources.type', equals: ['AWS::DynamoDB::Table'] },
-          { field: 'resources.ARN', equals: ddb },
-        ],
-      });
-    }
-    return selectors;
+    return this.advancedEventSelectors;
   }
 }

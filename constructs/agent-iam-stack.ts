@@ -6,7 +6,7 @@
  */
 import { Construct, IConstruct } from 'constructs';
 import { Annotations, Aspects, DefaultTokenResolver, Lazy, LocalBackend, StringConcat, Tokenization, S3Backend, TerraformOutput, TerraformStack, TerraformResource, Token } from '../lib/private/cdk';
-import { AwsProvider, DataAwsCallerIdentity, IamPolicy, SsmParameter, CloudwatchEventRule, LambdaPermission } from './aws';
+import { AwsProvider, DataAwsCallerIdentity, IamPolicy, SsmParameter, CloudwatchEventRule, LambdaPermission, Cloudtrail } from './aws';
 import { AccountQuotaValues, ACCOUNT_QUOTAS, AwsLimits, checkAccountQuotas, quotaValue, QuotaUsage, ssmParameterTier } from '../lib/limits';
 import { eventPatternSize } from '../lib/detections';
 import { AgentIamError, stackProblem } from '../lib/errors';
@@ -29,7 +29,7 @@ import { readOnlyVariant } from '../lib/read-only-variant';
 import { AgentIdentity, AgentIdentityProps } from './agent-identity';
 import { IdentifierCheck } from './identifier-check';
 import { lazyLiteral, markLibraryOwned, TerraformLiterals } from './terraform-literals';
-import { dynamoDbDataEventTable, s3ObjectDataEventPrefix } from '../lib/data-events';
+import { dataEventCover, selectorValueCount } from '../lib/data-events';
 import { DEFAULT_LAMBDA_RUNTIME, judgeLambdaRuntime, LAMBDA_RUNTIME_CONTEXT, TODAY_CONTEXT } from '../lib/lambda-runtime';
 
 /** Options of the environment's audit trail. */
@@ -240,6 +240,7 @@ export class AgentIamStack extends TerraformStack {
   private readonly parameterProblems: string[] = [];
   /** Problems with the stack's own props (environment, region), reported at synth with the rest. */
   private readonly inputProblems: string[];
+  private readonly dataEventProblems: string[] = [];
   private quotas?: AccountQuotaValues;
   /** The audit key's ARN, read once (every read of `.arn` makes a new token). */
   private auditKeyArn!: string;
@@ -609,20 +610,20 @@ export class AgentIamStack extends TerraformStack {
     return tier ?? 'Advanced';
   }
 
-  /** Registers data events for what the agents are granted (S3 object prefixes, DynamoDB tables). */
+  /**
+   * Registers data events for what the agents are granted (S3 object prefixes, DynamoDB tables,
+   * Terraform references kept verbatim); a granted resource that cannot be covered is a synth problem.
+   */
   private registerDataEvents(a: AgentIdentity): void {
     if (this.auditOptions.dataEvents === false) return;
-    {
-      for (const s of a._statements()) {
-        for (const r of s.Resource ?? []) {
-          const s3 = s3ObjectDataEventPrefix(r);
-          if (s3 && (s.Action ?? []).some((x) => x.startsWith('s3:'))) {
-            this.auditTrail.addS3DataEvents(s3);
-          }
-          const ddb = dynamoDbDataEventTable(r);
-          if (ddb && (s.Action ?? []).some((x) => x.startsWith('dynamodb:'))) {
-            this.auditTrail.addDynamoDbDataEvents(ddb);
-          }
+    for (const s of a._statements()) {
+      if (s.Effect !== 'Allow') continue;
+      for (const r of s.Resource ?? []) {
+        const { target, problem } = dataEventCover(s.Action ?? [], r);
+        if (target) this.auditTrail.addDataEvents(target);
+        if (problem) {
+          this.dataEventProblems.push(`agent "${a.agentName}": permissions: the grant of ${(s.Action ?? []).join(', ')} on "${resolveValue(this, r)}" `
+            + `gets no CloudTrail data events: ${problem}`);
         }
       }
     }
@@ -680,7 +681,7 @@ export class AgentIamStack extends TerraformStack {
    * @internal
    */
   public _quotaUsage(): QuotaUsage {
-    let roles = 0, policies = 0, rules = 0, ssm = 0, alarms = 0;
+    let roles = 0, policies = 0, rules = 0, ssm = 0, alarms = 0, selectorValues = { count: 0, what: '' };
     let pattern = { count: 0, what: '' };
     const permissions = new Map<string, number>();
     for (const c of this.node.findAll()) {
@@ -689,6 +690,11 @@ export class AgentIamStack extends TerraformStack {
         case 'aws_iam_role': roles++; break;
         case 'aws_iam_policy': policies++; break;
         case 'aws_cloudwatch_metric_alarm': alarms++; break;
+        case 'aws_cloudtrail': {
+          const n = selectorValueCount((resolveValue(this, (c as Cloudtrail).advancedEventSelectorInput) ?? []) as any[]);
+          if (n > selectorValues.count) selectorValues = { count: n, what: `advanced event selectors of trail ${(c as Cloudtrail).nameInput ?? c.node.id}` };
+          break;
+        }
         case 'aws_ssm_parameter':
           if ((c as SsmParameter).tierInput !== 'Advanced') ssm++;
           break;
@@ -720,11 +726,12 @@ export class AgentIamStack extends TerraformStack {
       lambdaResourcePolicySize: largest ? { count: largest[1], what: `resource policy of ${largest[0]}` } : { count: 0 },
       ssmStandardParameters: { count: ssm, what: 'standard parameters this stack declares' },
       cloudWatchAlarms: { count: alarms, what: 'alarms this stack declares' },
+      cloudTrailSelectorValues: selectorValues,
     };
   }
 
   private validateStack(): string[] {
-    const problems: string[] = [...this.inputProblems, ...this.parameterProblems, ...checkAccountQuotas(this.environment, this._quotaUsage(), this.quotas)];
+    const problems: string[] = [...this.inputProblems, ...this.parameterProblems, ...this.dataEventProblems, ...checkAccountQuotas(this.environment, this._quotaUsage(), this.quotas)];
     const seen = new Map<string, number>();
     const agents = this.agents;
     for (const a of agents.filter((x) => !this.wired.has(x))) {

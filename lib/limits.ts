@@ -164,6 +164,11 @@ export const ACCOUNT_QUOTAS: readonly AccountQuota[] = [
     defaultValue: 10000, adjustable: true,
     howToRaise: 'request a higher alarm quota (CloudWatch) in Service Quotas for the stack\'s region',
   },
+  {
+    key: 'cloudTrailSelectorValues', name: 'Values in all advanced event selectors of a trail', service: 'CloudTrail', scope: 'trail', unit: 'values',
+    defaultValue: 500, adjustable: false,
+    howToRaise: 'cannot be raised; the audit trail widens its data-event selectors to fit (synth warning); to keep them exact, split the agents over environments (one trail each)',
+  },
 ];
 
 /** What one stack adds against the account quotas, counted from the resources it declares. */

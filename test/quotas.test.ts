@@ -80,8 +80,45 @@ describe('1000 stage-4 agents', () => {
 
   describe('with the roles quota raised', () => {
     let tf: any;
+    let stack: AgentIamStack;
     beforeAll(() => {
-      tf = JSON.parse(Testing.synth(fleetStack(1000, { iamRolesPerAccount: 5000 }), true));
+      stack = fleetStack(1000, { iamRolesPerAccount: 5000 });
+      tf = JSON.parse(Testing.synth(stack, true));
+    });
+
+    test('the trail\'s selectors hold at most 500 values (CloudTrail\'s quota) and still record every granted bucket and table', () => {
+      const trail = Object.values<any>(tf.resource.aws_cloudtrail)[0];
+      const values = trail.advanced_event_selector.flatMap((s: any) => s.field_selector.flatMap((f: any) => Object.entries(f).filter(([k]) => k !== 'field').flatMap(([, v]) => v)));
+      expect(values.length).toBeLessThanOrEqual(500);
+      expect(stack._quotaUsage().cloudTrailSelectorValues.count).toBe(values.length);
+      // CloudTrail's semantics: an event is logged when any selector matches; Equals exact, StartsWith prefix.
+      const recorded = (type: string, arn: string) => trail.advanced_event_selector.some((s: any) => {
+        const field = (name: string) => s.field_selector.find((f: any) => f.field === name);
+        if (!field('eventCategory').equals.includes('Data') || !field('resources.type').equals.includes(type)) return false;
+        const a = field('resources.ARN');
+        return !a || (a.equals ?? []).includes(arn) || (a.starts_with ?? []).some((p: string) => arn.startsWith(p));
+      });
+      const missed: string[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const id = String(i).padStart(4, '0');
+        const object = `arn:aws:s3:::bucket-${id}/data/report.csv`, table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/t-${id}`;
+        if (!recorded('AWS::S3::Object', object)) missed.push(object);
+        if (!recorded('AWS::DynamoDB::Table', table)) missed.push(table);
+      }
+      expect(missed).toEqual([]);
+      // Widened as little as fits: not every S3 object or table of the account.
+      expect(recorded('AWS::S3::Object', 'arn:aws:s3:::payroll/salaries.csv')).toBe(false);
+      expect(recorded('AWS::DynamoDB::Table', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/payroll`)).toBe(false);
+    });
+
+    test('widening the selectors is a synth warning saying what was widened and why', () => {
+      const warnings = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type.endsWith('/warn')).map((m) => String(m.data)));
+      expect(warnings.filter((w) => w.includes('audit trail'))).toEqual([
+        'stack "fleet": audit trail: data events of what agents are granted need 2,005 selector values, over CloudTrail\'s 500 values across all advanced event selectors '
+        + 'of a trail (cannot be raised); coverage was widened to fit (205 values): S3 object prefixes collapsed to their buckets (1000 prefixes -> 1000 buckets); '
+        + '2000 bucket and table values merged into 200 by their shared literal starts (StartsWith). The trail records (and bills) data events of resources no agent is granted. '
+        + 'To keep it exact, split the agents over environments (one trail each) or grant fewer distinct buckets, prefixes and tables',
+      ]);
     });
 
     test('at most 300 EventBridge rules (AWS\'s default per bus), each pattern within 2,048 characters', () => {

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ControlCatalog } from '../lib/maturity';
-import { AwsLimits } from '../lib/limits';
+import { ACCOUNT_QUOTAS, AwsLimits } from '../lib/limits';
 import { DETECTION_RULES } from '../lib/detections';
 
 const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
@@ -22,6 +22,10 @@ test('the limits table states the enforced values', () => {
     AwsLimits.MAX_SESSION_DURATION_MIN, AwsLimits.MAX_SESSION_DURATION_MAX, AwsLimits.UNRESOLVED_TOKEN_ESTIMATE]) {
     expect(readme).toContain(fmt(v));
   }
+});
+
+test.each(ACCOUNT_QUOTAS.map((q) => [q.name, q.service, q.defaultValue] as [string, string, number]))('the account quota table lists %s (%s, %d)', (name, service, value) => {
+  expect(readme).toContain(`| ${name} | ${service} | ${fmt(value)}`);
 });
 
 test('the README names the two commands of the quickstart', () => {

@@ -82,6 +82,8 @@ export class AgentAuditTrail extends Construct {
   private readonly environment: string;
   private readonly dataEventTargets = new Map<string, DataEventTarget>();
   private fitted?: { size: number; result: FittedSelectors };
+  /** The fitted selectors a widening warning was given for (one warning per fit, however often synth validates). */
+  private warned?: FittedSelectors;
 
   constructor(scope: Construct, id: string, props: AgentAuditTrailProps) {
     super(scope, id);
@@ -315,8 +317,10 @@ export class AgentAuditTrail extends Construct {
 
   /** The synth warning when the selectors were widened to fit CloudTrail's quota. */
   private warnIfWidened(): string[] {
-    const { widened, requested, values } = this.fit();
-    if (widened) {
+    const fitted = this.fit();
+    const { widened, requested, values } = fitted;
+    if (widened && this.warned !== fitted) {
+      this.warned = fitted;
       const fmt = (n: number) => n.toLocaleString('en-US');
       Annotations.of(this).addWarning(`stack "${this.environment}": audit trail: data events of what agents are granted need ${fmt(requested)} selector values, `
         + `over CloudTrail's ${ADVANCED_SELECTOR_VALUES_MAX} values across all advanced event selectors of a trail (cannot be raised); `

@@ -10,7 +10,7 @@ import { MaturityStage } from '../lib/maturity';
 import { Grant } from '../lib/grant';
 import {
   agentOfRoleArn, agentOfRoleName, agentRoleArn, agentRoleArnPattern, BROKER_ENVIRONMENT, BROKER_OPTIONAL_SETTINGS, detectionRuleName,
-  LAMBDA_ENVIRONMENTS, lambdaVariables, ledgerTableName, readLambdaEnvironment, REVOKER_ENVIRONMENT, revokerFunctionName, RULE_NAME_MAX, STACK_OUTPUTS,
+  LAMBDA_ENVIRONMENTS, lambdaVariables, ledgerTableName, readLambdaEnvironment, REVOKER_ENVIRONMENT, revokerFunctionName, RISK_ENVIRONMENT, RULE_NAME_MAX, STACK_OUTPUTS,
 } from '../lib/naming';
 import { AGENT_REGISTRY_ENTRY_FIELDS, parseBrokerRegistryEntry } from '../lib/registry-entry';
 import { configFromEnv } from '../lambda/revoker/index';
@@ -247,5 +247,29 @@ describe('no name is retyped outside lib/naming', () => {
   test('comments and lib/naming itself are not findings', () => {
     expect(retypedNames(['lib/x.ts'], () => '/**\n * `agent-iam-revoker-<env>` and process.env.LEDGER_TABLE\n */\n// agent-iam-${env}\nconst a = 1; // \'high\'\n')).toEqual([]);
     expect(retypedNames([path.join('lib', 'naming', 'resources.ts')], () => 'const x = `agent-iam-${kind}`;')).toEqual([]);
+  });
+});
+
+describe('the environment contract checks values, not only names (attacks that once worked)', () => {
+  const { brokerConfigFromEnv } = require('../lambda/broker/index');
+  const base = { ENVIRONMENT: 'prod', RISK_TABLE: 'agent-iam-risk-prod', REVOKER_FUNCTION: 'agent-iam-revoker-prod' };
+
+  test.each([
+    ['{bad', /^broker: DELEGATION_TOKEN is not JSON/],
+    ['[]', /^broker: DELEGATION_TOKEN must be a JSON object/],
+    ['"x"', /^broker: DELEGATION_TOKEN must be a JSON object/],
+    ['{}', /^broker: DELEGATION_TOKEN: issuer: "undefined" must be the provider's https issuer URL/],
+  ])('the broker refuses DELEGATION_TOKEN=%s naming the variable', (raw, message) => {
+    expect(() => brokerConfigFromEnv({ ...base, DELEGATION_TOKEN: raw })).toThrow(message);
+  });
+
+  test('a well-formed DELEGATION_TOKEN is read', () => {
+    const token = { issuer: 'https://login.example.com', audiences: ['agent-broker'], jwksUri: 'https://login.example.com/jwks' };
+    expect(brokerConfigFromEnv({ ...base, DELEGATION_TOKEN: JSON.stringify(token) }).delegationToken).toEqual(token);
+  });
+
+  test('every function refuses an ENVIRONMENT the stack could not have written', () => {
+    expect(() => brokerConfigFromEnv({ ...base, ENVIRONMENT: 'NOT VALID!' })).toThrow(/^broker: ENVIRONMENT "NOT VALID!" is not an environment name the stack writes/);
+    expect(() => readLambdaEnvironment('risk', RISK_ENVIRONMENT, { ENVIRONMENT: 'Prod', RISK_TABLE: 't', REVOKER_FUNCTION: 'f' })).toThrow(/^risk: ENVIRONMENT "Prod"/);
   });
 });

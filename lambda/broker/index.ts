@@ -31,7 +31,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createRemoteJWKSet, errors as joseErrors, JWTVerifyGetKey, jwtVerify } from 'jose';
-import { allowedOnBehalfOf, DelegationMethod, DelegationTokenOptions, SOURCE_IDENTITY } from '../../lib/verified-delegation';
+import { allowedOnBehalfOf, DelegationMethod, DelegationTokenOptions, SOURCE_IDENTITY, validateDelegationToken } from '../../lib/verified-delegation';
 import { APPROVAL_FUTURE_SKEW_MS, BrokerAccess, BrokerDecisionKind, decide } from '../../lib/broker';
 import { AwsLimits } from '../../lib/limits';
 import { policyDoc, PolicyDoc } from '../../lib/policy';
@@ -131,8 +131,24 @@ function clientsFromEnv(): BrokerClients {
 export function brokerConfigFromEnv(env: NodeJS.ProcessEnv): BrokerConfig {
   const { environment, riskTable, revokerFunction, delegationToken: rawToken } = readLambdaEnvironment('broker', BROKER_ENVIRONMENT, env, BROKER_OPTIONAL_SETTINGS);
   // DELEGATION_TOKEN: JSON {"issuer", "audiences", "jwksUri"} (adaptive.delegationToken), or absent.
-  const delegationToken = rawToken ? JSON.parse(rawToken) as DelegationTokenOptions : undefined;
+  const delegationToken = rawToken ? parseDelegationToken(rawToken) : undefined;
   return { environment, riskTable, revokerFunction, ...(delegationToken ? { delegationToken } : {}) };
+}
+
+/** DELEGATION_TOKEN as the stack writes it, checked as synth checks adaptive.delegationToken; throws naming the variable. */
+function parseDelegationToken(raw: string): DelegationTokenOptions {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`broker: DELEGATION_TOKEN is not JSON (${(e as Error).message}); the stack writes {"issuer","audiences","jwksUri"} from adaptive.delegationToken`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error('broker: DELEGATION_TOKEN must be a JSON object {"issuer","audiences","jwksUri"} (adaptive.delegationToken)');
+  }
+  const problems = validateDelegationToken(value as DelegationTokenOptions);
+  if (problems.length > 0) throw new Error(`broker: DELEGATION_TOKEN: ${problems.join('; ')}`);
+  return value as DelegationTokenOptions;
 }
 
 /** One key set per JWKS URL per container: jose caches the keys and refetches on an unknown kid. */

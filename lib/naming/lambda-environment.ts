@@ -8,6 +8,8 @@
  * Runtime-safe: pure, no cdktf; the handlers' esbuild bundles include it.
  */
 
+import { validateEnvironment } from './agents';
+
 /** A function's environment contract: setting (camelCase) -> variable name (UPPER_SNAKE). */
 export type LambdaEnvironmentContract = { readonly [setting: string]: string };
 
@@ -85,6 +87,12 @@ export function readLambdaEnvironment<C extends LambdaEnvironmentContract, O ext
   const missing = Object.keys(contract).filter((s) => !isOptional(s) && !env[contract[s]]).map((s) => contract[s]);
   if (missing.length > 0) {
     throw new Error(`${functionLabel}: ${missing.join(', ')} not set (the stack sets ${Object.values(contract).join(', ')} on the ${functionLabel} function; deploy it with the stack)`);
+  }
+  // ENVIRONMENT names the environment every other name derives from: a bad one is refused here, for every function.
+  const environmentVariable = (contract as LambdaEnvironmentContract).environment;
+  if (environmentVariable && env[environmentVariable]) {
+    const problems = validateEnvironment(env[environmentVariable]!);
+    if (problems.length > 0) throw new Error(`${functionLabel}: ${environmentVariable} "${env[environmentVariable]}" is not an environment name the stack writes (${problems.join('; ')})`);
   }
   const out: { [setting: string]: string | undefined } = {};
   for (const setting of Object.keys(contract)) {

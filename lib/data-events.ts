@@ -138,6 +138,12 @@ export function dataEventCover(actions: readonly string[], resource: string): Da
         + 'Fix: grant the S3 or DynamoDB actions on this reference in a grant of their own, or name the resource by a literal ARN',
     };
   }
+  if (s3 && /^arn:[^:]+:s3:[^:]*:[^:]*:accesspoint\/[^/]+\/object\//.test(masked)) {
+    return {
+      problem: 'it names objects through an S3 access point, whose data events the trail does not select (its selectors match object ARNs arn:<partition>:s3:::<bucket>/<key>). '
+        + 'Fix: grant the objects by their bucket ARN (Grant.readS3Prefix(bucketArn, prefix)), or set audit.dataEvents: false and record the access point\'s data events in a trail of your own',
+    };
+  }
   if (s3 && /^arn:[^:]+:s3:/.test(masked)) {
     const value = s3ObjectDataEventPrefix(resource);
     return value === undefined ? {} : { target: { type: 'AWS::S3::Object', operator: 'StartsWith', value } };

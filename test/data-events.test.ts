@@ -89,6 +89,15 @@ describe('what cannot be covered', () => {
     expect(errorOf(() => synthJson(stack))).toMatch(/Fix: grant the S3 or DynamoDB actions on this reference in a grant of their own, or name the resource by a literal ARN/);
   });
 
+  test('objects granted through an S3 access point are a synth problem naming the agent, the grant and the fix', () => {
+    const ap = `arn:aws:s3:us-east-1:${ACCOUNT}:accesspoint/reports/object/2026/*`;
+    const stack = newStack();
+    stack.addAgent(agentProps({ permissions: [Grant.allow({ actions: ['s3:GetObject'], resources: [ap] })] }));
+    expect(errorOf(() => synthJson(stack))).toContain(`agent "triage": permissions: the grant of s3:GetObject on "${ap}" gets no CloudTrail data events: `
+      + 'it names objects through an S3 access point, whose data events the trail does not select');
+    expect(errorOf(() => synthJson(stack))).toContain('Fix: grant the objects by their bucket ARN (Grant.readS3Prefix(bucketArn, prefix)), or set audit.dataEvents: false');
+  });
+
   test('a reference granted one service\'s actions is attributed to that service', () => {
     const token = '${TfToken[TOKEN.42]}';
     expect(dataEventCover(['s3:GetObject'], `${token}/a/*`).target).toEqual({ type: 'AWS::S3::Object', operator: 'StartsWith', value: `${token}/a/` });

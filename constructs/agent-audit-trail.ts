@@ -288,24 +288,29 @@ export class AgentAuditTrail extends Construct {
    * (`arn:aws:s3:::bucket/prefix/`; Terraform references are kept verbatim).
    */
   public addS3DataEvents(objectArnPrefix: string): void {
-    this.addDataEvents({ type: 'AWS::S3::Object', operator: 'StartsWith', value: objectArnPrefix });
+    this._addDataEvents({ type: 'AWS::S3::Object', operator: 'StartsWith', value: objectArnPrefix });
   }
 
   /** Record DynamoDB data events for a table ARN. */
   public addDynamoDbDataEvents(tableArn: string): void {
-    this.addDataEvents({ type: 'AWS::DynamoDB::Table', operator: 'Equals', value: tableArn });
+    this._addDataEvents({ type: 'AWS::DynamoDB::Table', operator: 'Equals', value: tableArn });
   }
 
-  /** Record data events for one selector value (an S3 object prefix, a table ARN or a table ARN prefix). */
-  public addDataEvents(target: DataEventTarget): void {
+  /**
+   * Record data events for one selector value (an S3 object prefix, a table ARN or a table ARN
+   * prefix), as the stack derives them from the agents' grants.
+   * @internal
+   */
+  public _addDataEvents(target: DataEventTarget): void {
     this.dataEventTargets.set(`${target.type} ${target.operator} ${target.value}`, target);
   }
 
   /**
    * The trail's advanced event selectors, within CloudTrail's quota of 500 values across all of
    * them (widened, never narrowed, when the exact ones would be over; see `fitDataEventSelectors`).
+   * @internal
    */
-  public get advancedEventSelectors(): AdvancedEventSelector[] {
+  public get _advancedEventSelectors(): AdvancedEventSelector[] {
     return this.fit().selectors;
   }
 
@@ -331,6 +336,6 @@ export class AgentAuditTrail extends Construct {
   }
 
   private eventSelectors(): any[] {
-    return this.advancedEventSelectors;
+    return this._advancedEventSelectors;
   }
 }

@@ -620,7 +620,7 @@ export class AgentIamStack extends TerraformStack {
       if (s.Effect !== 'Allow') continue;
       for (const r of s.Resource ?? []) {
         const { target, problem } = dataEventCover(s.Action ?? [], r);
-        if (target) this.auditTrail.addDataEvents(target);
+        if (target) this.auditTrail._addDataEvents(target);
         if (problem) {
           this.dataEventProblems.push(`agent "${a.agentName}": permissions: the grant of ${(s.Action ?? []).join(', ')} on "${resolveValue(this, r)}" `
             + `gets no CloudTrail data events: ${problem}`);

@@ -17,6 +17,7 @@ import { DelegationTokenOptions, validateDelegationToken } from '../lib/verified
 import { PolicyDoc, policyJson, Statement } from '../lib/policy';
 import { AgentRegistryEntry } from '../lib/registry-entry';
 import { checkStage } from '../lib/stage-check';
+import { stringTokens } from '../lib/token-encoding';
 import { parseTerraformJson, readEnvironment, TerraformEnvironment } from '../lib/assess';
 import { AgentAuditTrail } from './agent-audit-trail';
 import { AgentDetection } from './agent-detection';
@@ -27,6 +28,7 @@ import { REVOKING_SEVERITIES } from '../lib/revocation';
 import { SEVERITIES } from '../lib/severity';
 import { readOnlyVariant } from '../lib/read-only-variant';
 import { AgentIdentity, AgentIdentityProps } from './agent-identity';
+import { AgentEnvironment } from './agent-environment';
 import { IdentifierCheck } from './identifier-check';
 import { lazyLiteral, markLibraryOwned, TerraformLiterals } from './terraform-literals';
 import { dataEventCover, selectorValueCount } from '../lib/data-events';
@@ -235,7 +237,7 @@ export class AgentIamStack extends TerraformStack {
   /** True while runAllValidations runs. */
   private validating = false;
   /** What agents read from the environment (plain values). */
-  private agentEnvironment!: ReturnType<AgentIamStack['_agentEnvironment']>;
+  private agentEnvironment!: AgentEnvironment;
   /** Agents' parameters too large for SSM, found while wiring them (synth). */
   private readonly parameterProblems: string[] = [];
   /** Problems with the stack's own props (environment, region), reported at synth with the rest. */
@@ -456,11 +458,7 @@ export class AgentIamStack extends TerraformStack {
    * What an AgentIdentity reads from its environment: plain values, no callbacks.
    * @internal
    */
-  public _agentEnvironment(): {
-    readonly environment: string; readonly stage: MaturityStage; readonly partition: string; readonly region: string;
-    readonly accountId: string; readonly permissionsBoundaryArn: string; readonly defaultTags: Record<string, string>;
-    readonly brokerPrincipals?: string[];
-  } {
+  public _agentEnvironment(): AgentEnvironment {
     return this.agentEnvironment;
   }
 
@@ -597,7 +595,7 @@ export class AgentIamStack extends TerraformStack {
    * a warning: advanced parameters are charged), and a synth problem naming the agent beyond that.
    */
   private parameterTier(a: AgentIdentity, what: string, value: string, fix: string): 'Standard' | 'Advanced' {
-    const references = value.match(/\$\{TfToken\[[^\]]*\]\}/g) ?? [];
+    const references = stringTokens(value);
     const literal = references.reduce((v, r) => v.replace(r, ''), value);
     // References here are ARNs (the agent's role, its token-age policy, callers' roles): each counted at the longest role ARN.
     const { tier, size } = ssmParameterTier(literal, references.length, AwsLimits.IAM_ROLE_ARN_MAX);

@@ -19,6 +19,7 @@ import { validateTags } from '../lib/tags';
 import { AgentContext, applyContext, isIsoDate, isoDateProblem, resourcesOutsideRegions, utcDateTime, validateContext } from '../lib/context';
 import { SessionPolicyTemplate, sessionPolicyDocument, validateSessionPolicies } from '../lib/session-policy';
 import type { AgentIamStack } from './agent-iam-stack';
+import { AgentEnvironment } from './agent-environment';
 import { markLibraryOwned } from './terraform-literals';
 
 /** How sensitive the data an agent handles is. */
@@ -401,18 +402,6 @@ export class AgentIdentity extends Construct {
   public _statements(): Statement[] {
     return this.compute().statements;
   }
-}
-
-/** What an agent reads from its environment (plain values; the stack provides them). */
-interface AgentEnvironment {
-  readonly environment: string;
-  readonly stage: MaturityStage;
-  readonly partition: string;
-  readonly region: string;
-  readonly accountId: string;
-  readonly permissionsBoundaryArn: string;
-  readonly defaultTags: Record<string, string>;
-  readonly brokerPrincipals?: string[];
 }
 
 /** The environment of the nearest enclosing AgentIamStack, or undefined outside one. */

@@ -14,7 +14,8 @@
  */
 import { ACCOUNT_QUOTAS } from './limits';
 import { formatArn } from './naming';
-import { splitTokens } from './private/token';
+import { isUnresolved } from './private/token';
+import { splitTokens, TOKEN_OPEN } from './token-encoding';
 
 /** CloudTrail's quota: values across all conditions of all advanced event selectors of a trail (not adjustable). */
 export const ADVANCED_SELECTOR_VALUES_MAX: number = ACCOUNT_QUOTAS.find((q) => q.key === 'cloudTrailSelectorValues')!.defaultValue;
@@ -46,7 +47,7 @@ const OPEN = '\u0001', CLOSE = '\u0002';
 /** The resource with each token replaced by a placeholder, and the way back. */
 function mask(resource: string): { masked: string; unmask: (s: string) => string } {
   const tokens: string[] = [];
-  const masked = splitTokens(resource).map((p) => (p.token ? `${OPEN}${tokens.push(p.text) - 1}${CLOSE}` : p.text)).join('');
+  const masked = splitTokens(resource, isUnresolved(resource)).map((p) => (p.token ? `${OPEN}${tokens.push(p.text) - 1}${CLOSE}` : p.text)).join('');
   const unmask = (s: string) => s.replace(/\u0001(\d+)\u0002/g, (_, i) => tokens[Number(i)]);
   return { masked, unmask };
 }
@@ -221,7 +222,7 @@ function commonPrefixLength(a: string, b: string): number {
 /** A prefix that does not end inside a Terraform reference (`${TfToken[...]}`); it stops before it instead. */
 function tokenSafePrefix(s: string, length: number): string {
   const p = s.slice(0, length);
-  const open = p.lastIndexOf('${TfToken[');
+  const open = p.lastIndexOf(TOKEN_OPEN);
   return open >= 0 && p.indexOf(']}', open) < 0 ? p.slice(0, open) : p;
 }
 

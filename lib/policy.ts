@@ -3,6 +3,7 @@
  * and packing into inline and managed policies within IAM's quotas.
  */
 import { AwsLimits } from './limits';
+import { STRING_TOKENS } from './token-encoding';
 
 /** Condition block: operator -> key -> values. */
 export type ConditionBlock = Record<string, Record<string, string[]>>;
@@ -30,7 +31,6 @@ export function policyDoc(statements: Statement[]): PolicyDoc {
   return { Version: '2012-10-17', Statement: statements };
 }
 
-const TOKEN = /\$\{TfToken\[[^\]]*\]\}/g;
 
 /**
  * The size IAM counts for a policy: its JSON without whitespace. Unresolved
@@ -40,7 +40,7 @@ const TOKEN = /\$\{TfToken\[[^\]]*\]\}/g;
 export function policySize(doc: PolicyDoc | Statement): number {
   const json = JSON.stringify(doc);
   let size = json.length;
-  for (const m of json.match(TOKEN) || []) {
+  for (const m of json.match(STRING_TOKENS) || []) {
     size += AwsLimits.UNRESOLVED_TOKEN_ESTIMATE - m.length;
   }
   return size;

@@ -14,9 +14,7 @@
  * boundary to Terraform, and `readTemplateString` undoes it for readers of the
  * emitted JSON.
  */
-
-/** A cdktf token marker inside a string (a reference resolved at synth). */
-const TOKEN_MARKER = /(\$\{TfToken\[[^\]]*\]\})/;
+import { STRING_TOKEN_CAPTURE } from './token-encoding';
 
 /**
  * Escapes the template sequences of a literal string so that Terraform reads
@@ -30,7 +28,7 @@ const TOKEN_MARKER = /(\$\{TfToken\[[^\]]*\]\})/;
 export function escapeTemplateSequences(value: string): string {
   if (value.indexOf('{') < 0) return value;
   return value
-    .split(TOKEN_MARKER)
+    .split(STRING_TOKEN_CAPTURE)
     .map((part, i) => (i % 2 === 1 ? part : part.replace(/([$%])\{/g, (_m, lead: string) => `${lead}${lead}{`)))
     .join('');
 }

@@ -8,7 +8,10 @@ import { DynamodbTable, S3Bucket } from '../constructs/aws';
 import { AgentIamStack } from '../constructs/agent-iam-stack';
 import { Grant } from '../lib/grant';
 import { dataEventCover, DataEventTarget, fitDataEventSelectors, selectorValueCount } from '../lib/data-events';
-import { splitTokens } from '../lib/private/token';
+import { isUnresolved } from '../lib/private/token';
+import { splitTokens as split } from '../lib/token-encoding';
+
+const splitTokens = (value: string) => split(value, isUnresolved(value));
 import { agentProps, ACCOUNT, errorOf, newStack, resolveRefs, synthJson } from './support/stacks';
 
 /** The resources.ARN values of a trail's selectors for one resource type, by operator. */

@@ -13,6 +13,7 @@ import { arnShapeProblems } from './arn-shape';
 import { holdsWhenMissing, isConditionOperator } from './condition-operators';
 import { Grant, GrantProps } from './grant';
 import { isWildcardAction, secretArnPattern } from './statements';
+import { hasStringToken } from '../token-encoding';
 
 /** Where a check reports a problem: the field (`permissions[0].actions`) and the message. */
 type Report = (field: string, message: string) => void;
@@ -124,7 +125,7 @@ function checkResources(s: GrantProps, where: string, partition: string, infos: 
       shape.forEach((m) => report(`${where}.resources`, m));
       continue;
     }
-    if (scoped.length > 0 && !unknownScope && !/TfToken\[/.test(r)) {
+    if (scoped.length > 0 && !unknownScope && !hasStringToken(r)) {
       const types = resourceTypesOfArn(secretArnPattern(r));
       if (!types.some((t) => takes.has(t))) {
         const templates = [...new Set(scoped.flatMap(resourceArnTemplates))];
